@@ -1,0 +1,115 @@
+"""The checker's pass over a file: blocks of the file go to worker processes, which parse, check and count
+each example; the results come back in order and are merged. At most ``2 × jobs`` blocks are in flight, so
+memory stays flat however large the file is."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from array import array
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import orjson
+
+from ..readers import ParseProblem, Source, parse_block
+from ..tokens import get_counter
+from .examples import check_example
+
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # below this, starting workers costs more than it saves
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What a worker needs to check a block (picklable)."""
+
+    source_format: str
+    target_format: str
+    encoding: str
+    extra_special: tuple[str, ...] = ()
+    legacy: bool = False  # collect (prompt, completion) views for the legacy checks
+
+
+@dataclass
+class Scan:
+    """Everything the pass learned. Per-example arrays are in file order; ``lines[i]`` is example i's line."""
+
+    lines: array = field(default_factory=lambda: array("q"))
+    tokens: array = field(default_factory=lambda: array("q"))
+    trainable: array = field(default_factory=lambda: array("q"))
+    messages: array = field(default_factory=lambda: array("q"))
+    problems: dict = field(default_factory=lambda: defaultdict(list))  # code -> lines
+    details: dict = field(default_factory=dict)  # code -> first detail seen
+    parse_problems: list = field(default_factory=list)
+    blank_lines: int = 0
+    pairs: list = field(default_factory=list)  # (line, prompt, completion, extra keys)
+    digests: list = field(default_factory=list)  # (line, digest) for duplicate detection (chat, DPO)
+
+    def merge(self, other: "Scan") -> None:
+        for name in ("lines", "tokens", "trainable", "messages", "parse_problems", "pairs", "digests"):
+            getattr(self, name).extend(getattr(other, name))
+        for code, lines in other.problems.items():
+            self.problems[code].extend(lines)
+        for code, detail in other.details.items():
+            self.details.setdefault(code, detail)
+        self.blank_lines += other.blank_lines
+
+
+def scan_block(block, ctx: ScanContext) -> Scan:
+    """Parse, check and count one block (runs in a worker)."""
+    items, blank = parse_block(block)
+    counter = get_counter(ctx.encoding, ctx.extra_special)
+    part = Scan(blank_lines=blank)
+    for line, value in items:
+        if isinstance(value, ParseProblem):
+            part.parse_problems.append(value)
+            continue
+        checked = check_example(value, ctx.source_format, ctx.target_format, counter, ctx.legacy)
+        for code, detail in checked.problems:
+            lines = part.problems[code]
+            if not lines or lines[-1] != line:
+                lines.append(line)
+            if detail:
+                part.details.setdefault(code, f"line {line}: {detail}")
+        part.lines.append(line)
+        part.tokens.append(checked.tokens)
+        part.trainable.append(checked.trainable)
+        part.messages.append(checked.messages)
+        if checked.pair is not None:
+            part.pairs.append((line, *checked.pair))
+        elif not ctx.legacy:
+            part.digests.append((line, hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS),
+                                                       digest_size=16).digest()))
+    return part
+
+
+def _ordered(blocks: Iterable, ctx: ScanContext, jobs: int):
+    """``scan_block`` over ``blocks`` in ``jobs`` processes, results in order, at most 2 × jobs in flight."""
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = []
+        for block in blocks:
+            pending.append(pool.submit(scan_block, block, ctx))
+            if len(pending) >= 2 * jobs:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def scan(source: Source, ctx: ScanContext, jobs: int | None = None) -> Scan:
+    """Check every example of ``source``; in parallel when the file is large enough to gain from it."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    total = Scan()
+    if jobs > 1 and source.size >= PARALLEL_MIN_BYTES:
+        get_counter(ctx.encoding, ctx.extra_special)  # fail here, once, if the encoding cannot be loaded
+        parts = _ordered(source.blocks(), ctx, jobs)
+    else:
+        parts = (scan_block(block, ctx) for block in source.blocks())
+    for part in parts:
+        total.merge(part)
+    return total

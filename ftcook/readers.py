@@ -1,0 +1,357 @@
+"""Streaming readers for training files: .jsonl, .json, .csv, .tsv, .xlsx, .txt (docs/formats.md).
+
+``open_source(path)`` checks that the file is usable (exists, is a file, not empty, not binary, the content
+matches the extension) and returns a ``Source`` whose ``blocks()`` yield the file in bounded pieces: a JSON Lines
+file as raw byte blocks cut at line ends (parsed by the checker's workers, ``parse_block``), every other kind as
+lists of ``(line, dict)``. Nothing reads a whole file into memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+
+from .errors import InputError
+
+BLOCK_BYTES = 4 * 1024 * 1024
+ITEMS_PER_BLOCK = 2_000
+MAX_LINE_BYTES = 32 * 1024 * 1024  # no example of any catalog model comes near; OpenAI images are ≤ 10 MB
+KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
+         ".xlsx": "xlsx", ".txt": "txt"}
+SUPPORTED = ", ".join(sorted(KINDS))
+
+
+@dataclass
+class RawBlock:
+    """Consecutive JSON Lines, undecoded; ``first_line`` is the file line number of the first."""
+
+    first_line: int
+    data: bytes
+
+
+@dataclass
+class ParseProblem:
+    """A line that is not usable JSON (``invalid_json``/``invalid_utf8``) or JSON the API refuses."""
+
+    code: str
+    line: int
+    detail: str
+
+
+@dataclass
+class Source:
+    path: Path
+    kind: str
+    size: int
+    notes: list[str] = field(default_factory=list)  # things the reader noticed (extra sheets, renamed columns)
+
+    def blocks(self) -> Iterator[RawBlock | list[tuple[int, dict]]]:
+        reader = {"jsonl": _jsonl_blocks, "json": _json_blocks, "csv": _table_blocks, "tsv": _table_blocks,
+                  "xlsx": _xlsx_blocks, "txt": _txt_blocks}[self.kind]
+        yield from reader(self)
+
+    def items(self) -> Iterator[tuple[int, dict | ParseProblem]]:
+        """Every example in order, parsed: ``(line, dict)``; unusable lines as ``(line, ParseProblem)``."""
+        for block in self.blocks():
+            yield from parse_block(block)[0]
+
+
+def open_source(path) -> Source:
+    """Check that ``path`` is a readable training file and say what kind it is."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "no such file", hint="check the path")
+    if path.is_dir():
+        raise InputError(path, "is a directory, not a file", hint="give the path of a training file inside it")
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8192)
+    if size == 0 or not head.strip():
+        raise InputError(path, "the file is empty", hint="it needs one training example per line or row")
+    is_zip = head.startswith(b"PK\x03\x04")
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        kind = _sniff_kind(path, head, is_zip)
+    if kind == "xlsx":
+        if not is_zip:
+            raise InputError(path, "is not an Excel workbook (.xlsx is a zip file)",
+                             hint="save it from your spreadsheet program as .xlsx, or use .csv")
+        return Source(path, kind, size)
+    if is_zip:
+        raise InputError(path, "is a zip or Excel file, not text",
+                         hint="rename it to .xlsx if it is a workbook, or export it as .csv or .jsonl")
+    if b"\x00" in head:
+        raise InputError(path, "is a binary file, not text (it contains NUL bytes)",
+                         hint=f"give a training file of one of the kinds {SUPPORTED}")
+    first = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
+    if kind == "json":
+        kind = "json" if first == b"[" else "jsonl"
+    if kind == "jsonl" and first != b"{":
+        what = "an array" if first == b"[" else f"'{head.strip()[:30].decode('utf-8', 'replace')}'"
+        raise InputError(path, f"does not look like JSON Lines: it starts with {what}", line=1,
+                         hint="JSON Lines has one JSON object per line; an array belongs in a .json file")
+    if kind in ("csv", "tsv") and first in (b"{", b"["):
+        raise InputError(path, f"looks like JSON, not {kind.upper()}", hint="rename it to .jsonl or .json")
+    return Source(path, kind, size)
+
+
+def _sniff_kind(path: Path, head: bytes, is_zip: bool) -> str:
+    first = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
+    if is_zip:
+        return "xlsx"
+    if first == b"{":
+        return "jsonl"
+    if first == b"[":
+        return "json"
+    raise InputError(path, f"unknown kind of file '{path.suffix or path.name}'",
+                     hint=f"ftcook reads {SUPPORTED}; rename the file to say which it is")
+
+
+# --- JSON Lines ---------------------------------------------------------------------------------------------
+
+def _jsonl_blocks(source: Source) -> Iterator[RawBlock]:
+    line = 1
+    carry = b""
+    with open(source.path, "rb") as f:
+        while True:
+            chunk = f.read(BLOCK_BYTES)
+            if line == 1 and not carry and chunk.startswith(codecs.BOM_UTF8):
+                chunk = chunk[len(codecs.BOM_UTF8):]
+            data = carry + chunk if carry else chunk
+            if not chunk:
+                if data:
+                    yield RawBlock(line, data)
+                return
+            cut = data.rfind(b"\n")
+            block, carry = (data[: cut + 1], data[cut + 1:]) if cut >= 0 else (b"", data)
+            if len(carry) > MAX_LINE_BYTES:
+                raise _long_line(source.path, line + block.count(b"\n"))
+            if block:
+                yield RawBlock(line, block)
+                line += block.count(b"\n")
+
+
+def _long_line(path, line: int) -> InputError:
+    return InputError(path, f"line is longer than {MAX_LINE_BYTES // 2**20} MB", line=line,
+                      hint="no training example is that long: the file probably lacks line breaks "
+                           "(an array saved as .jsonl?) - write one example per line")
+
+
+def parse_block(block) -> tuple[list[tuple[int, dict | ParseProblem]], int]:
+    """Parse one block into ``(line, value)`` pairs; returns them and the number of blank lines skipped."""
+    if not isinstance(block, RawBlock):
+        return block, 0
+    out = []
+    blank = 0
+    lines = block.data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the piece after the final line break
+    for line, raw in enumerate(lines, block.first_line):
+        text = raw.strip()
+        if text:
+            out.append((line, _parse_json_line(text, line)))
+        else:
+            blank += 1
+    return out, blank
+
+
+def _parse_json_line(raw: bytes, line: int):
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return ParseProblem("invalid_utf8", line,
+                            f"byte 0x{raw[error.start]:02x} at column {error.start + 1} is not UTF-8")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return ParseProblem("invalid_json", line, f"{error.msg} at column {error.colno}")
+    except RecursionError:
+        return ParseProblem("invalid_json", line, "nested too deeply")
+    return ParseProblem("invalid_json_value", line,
+                        "holds NaN/Infinity or a lone surrogate escape such as \\ud800, which the API rejects")
+
+
+# --- JSON array ---------------------------------------------------------------------------------------------
+
+def _json_blocks(source: Source) -> Iterator[list[tuple[int, dict]]]:
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    buf, pos, line, eof, started = "", 0, 1, False, False
+    block: list = []
+    with open(source.path, "rb") as f:
+
+        def more(n=BLOCK_BYTES) -> bool:
+            nonlocal buf, pos, eof
+            if eof:
+                return False
+            chunk = f.read(n)
+            try:
+                text = utf8.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                raise InputError(source.path, "is not valid UTF-8", line=line + buf.count("\n", pos),
+                                 hint=f"byte 0x{chunk[error.start]:02x} - re-save the file as UTF-8") from None
+            buf = buf[pos:] + text
+            pos = 0
+            eof = not chunk
+            return True
+
+        def skip(chars: str) -> str:
+            nonlocal pos, line
+            while True:
+                while pos < len(buf) and buf[pos] in chars:
+                    line += buf[pos] == "\n"
+                    pos += 1
+                if pos < len(buf) or not more():
+                    return buf[pos:pos + 1]
+
+        if skip(" \t\r\n") != "[":
+            raise InputError(source.path, "a .json file must hold an array of examples or one example per line",
+                             line=line)
+        pos += 1
+        while True:
+            ch = skip(" \t\r\n,")
+            if ch == "]":
+                break
+            if ch == "":
+                raise InputError(source.path, "the JSON array is not closed (file truncated?)", line=line,
+                                 hint="end it with ']'")
+            while True:
+                try:
+                    value, end = decoder.raw_decode(buf, pos)
+                    break
+                except json.JSONDecodeError as error:
+                    if len(buf) - pos > MAX_LINE_BYTES:
+                        raise _long_line(source.path, line) from None
+                    if not more(max(BLOCK_BYTES, len(buf))):
+                        raise InputError(source.path, f"invalid JSON: {error.msg}",
+                                         line=line + buf.count("\n", pos, error.pos)) from None
+            block.append((line, value))
+            line += buf.count("\n", pos, end)
+            pos = end
+            if len(block) >= ITEMS_PER_BLOCK:
+                yield block
+                block = []
+    if block:
+        yield block
+
+
+# --- CSV, TSV, TXT, XLSX: legacy prompt/completion tables ---------------------------------------------------
+
+def _columns(source: Source, header: list, line: int = 1) -> dict[int, str]:
+    """Column index -> key, with ``prompt``/``completion`` matched case-insensitively (as the legacy tool did)."""
+    names = [str(h if h is not None else "").strip() for h in header]
+    lower = [n.lower() for n in names]
+    missing = [c for c in ("prompt", "completion") if c not in lower]
+    if missing:
+        shown = ", ".join(repr(n) for n in names if n) or "none"
+        raise InputError(source.path, f"no {' and no '.join(repr(m) for m in missing)} column (columns: {shown})",
+                         line=line, hint="name the columns 'prompt' and 'completion' in the first row")
+    renamed = [n for n in names if n.lower() in ("prompt", "completion") and n not in ("prompt", "completion")]
+    if renamed:
+        source.notes.append(f"columns {', '.join(renamed)} read as {', '.join(n.lower() for n in renamed)}")
+    return {i: (n.lower() if n.lower() in ("prompt", "completion") else n) for i, n in enumerate(names) if n}
+
+
+def _table_blocks(source: Source) -> Iterator[list[tuple[int, dict]]]:
+    csv.field_size_limit(MAX_LINE_BYTES)
+    delimiter = "\t" if source.kind == "tsv" else ","
+    block: list = []
+    with open(source.path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        start = 1
+        try:
+            columns = None
+            for row in reader:
+                if columns is None:
+                    columns = _columns(source, row)
+                elif any(cell.strip() for cell in row):
+                    block.append((start, {key: (row[i] if i < len(row) else "") for i, key in columns.items()}))
+                    if len(block) >= ITEMS_PER_BLOCK:
+                        yield block
+                        block = []
+                start = reader.line_num + 1
+        except UnicodeDecodeError:
+            raise InputError(source.path, "is not valid UTF-8", line=reader.line_num + 1,
+                             hint="re-save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
+        except csv.Error as error:
+            raise InputError(source.path, f"is not valid {source.kind.upper()}: {error}",
+                             line=reader.line_num) from None
+    if block:
+        yield block
+
+
+def _txt_blocks(source: Source) -> Iterator[list[tuple[int, dict]]]:
+    block: list = []
+    with open(source.path, "rb") as f:
+        for line, raw in enumerate(f, 1):
+            try:
+                text = raw.decode("utf-8-sig" if line == 1 else "utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise InputError(source.path, "is not valid UTF-8", line=line,
+                                 hint=f"byte 0x{raw[error.start]:02x} - re-save the file as UTF-8") from None
+            if text.strip():  # each non-empty line is a completion with an empty prompt, as the legacy tool did
+                block.append((line, {"prompt": "", "completion": text}))
+                if len(block) >= ITEMS_PER_BLOCK:
+                    yield block
+                    block = []
+    if block:
+        yield block
+
+
+def _xlsx_blocks(source: Source) -> Iterator[list[tuple[int, dict]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(source.path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise InputError(source.path, f"cannot be opened as an Excel workbook ({error})",
+                         hint="open and re-save it in your spreadsheet program, or export it as .csv") from None
+    try:
+        sheet = book.worksheets[0]
+        if len(book.worksheets) > 1:
+            source.notes.append(f"read the first sheet '{sheet.title}' only; the workbook has "
+                                f"{len(book.worksheets)} sheets")
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None or not any(c is not None and str(c).strip() for c in header):
+            raise InputError(source.path, f"sheet '{sheet.title}' has no rows",
+                             hint="put 'prompt' and 'completion' in the first row and one example per row below")
+        columns = _columns(source, list(header))
+        block: list = []
+        seen = 0
+        for number, row in enumerate(rows, 2):
+            cells = {key: _cell(row[i] if i < len(row) else None) for i, key in columns.items()}
+            if not any(v.strip() for v in cells.values()):
+                continue
+            seen += 1
+            block.append((number, cells))
+            if len(block) >= ITEMS_PER_BLOCK:
+                yield block
+                block = []
+        if block:
+            yield block
+        if not seen:
+            raise InputError(source.path, f"sheet '{sheet.title}' has a header row but no examples", line=2,
+                             hint="put one example per row below the header")
+    finally:
+        book.close()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
