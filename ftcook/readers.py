@@ -94,7 +94,7 @@ def open_source(path) -> Source:
     if kind == "json":
         kind = "json" if first == b"[" else "jsonl"
     if kind == "jsonl" and first != b"{":
-        what = "an array" if first == b"[" else f"'{head.strip()[:30].decode('utf-8', 'replace')}'"
+        what = "an array" if first == b"[" else repr(head.strip().splitlines()[0][:30].decode("utf-8", "replace"))
         raise InputError(path, f"does not look like JSON Lines: it starts with {what}", line=1,
                          hint="JSON Lines has one JSON object per line; an array belongs in a .json file")
     if kind in ("csv", "tsv") and first in (b"{", b"["):
