@@ -263,48 +263,50 @@ def _columns(source: Source, header: list, line: int = 1) -> dict[int, str]:
     return {i: (n.lower() if n.lower() in ("prompt", "completion") else n) for i, n in enumerate(names) if n}
 
 
+def _text_lines(source: Source, hint: str = "re-save the file as UTF-8") -> Iterator[str]:
+    """The file's lines decoded one by one, so a bad byte is reported on its own line."""
+    with open(source.path, "rb") as f:
+        for line, raw in enumerate(f, 1):
+            try:
+                yield raw.decode("utf-8-sig" if line == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(source.path, "is not valid UTF-8", line=line,
+                                 hint=f"byte 0x{raw[error.start]:02x} at column {error.start + 1}; {hint}") from None
+
+
 def _table_blocks(source: Source) -> Iterator[list[tuple[int, dict]]]:
     csv.field_size_limit(MAX_LINE_BYTES)
-    delimiter = "\t" if source.kind == "tsv" else ","
+    reader = csv.reader(_text_lines(source, "re-save it as UTF-8 (in Excel: Save As > CSV UTF-8)"),
+                        delimiter="\t" if source.kind == "tsv" else ",")
     block: list = []
-    with open(source.path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        start = 1
-        try:
-            columns = None
-            for row in reader:
-                if columns is None:
-                    columns = _columns(source, row)
-                elif any(cell.strip() for cell in row):
-                    block.append((start, {key: (row[i] if i < len(row) else "") for i, key in columns.items()}))
-                    if len(block) >= ITEMS_PER_BLOCK:
-                        yield block
-                        block = []
-                start = reader.line_num + 1
-        except UnicodeDecodeError:
-            raise InputError(source.path, "is not valid UTF-8", line=reader.line_num + 1,
-                             hint="re-save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
-        except csv.Error as error:
-            raise InputError(source.path, f"is not valid {source.kind.upper()}: {error}",
-                             line=reader.line_num) from None
+    start = 1
+    columns = None
+    try:
+        for row in reader:
+            if columns is None:
+                columns = _columns(source, row)
+            elif any(cell.strip() for cell in row):
+                block.append((start, {key: (row[i] if i < len(row) else "") for i, key in columns.items()}))
+                if len(block) >= ITEMS_PER_BLOCK:
+                    yield block
+                    block = []
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise InputError(source.path, f"is not valid {source.kind.upper()}: {error}", line=reader.line_num,
+                         hint="check the quoting on that line") from None
     if block:
         yield block
 
 
 def _txt_blocks(source: Source) -> Iterator[list[tuple[int, dict]]]:
     block: list = []
-    with open(source.path, "rb") as f:
-        for line, raw in enumerate(f, 1):
-            try:
-                text = raw.decode("utf-8-sig" if line == 1 else "utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as error:
-                raise InputError(source.path, "is not valid UTF-8", line=line,
-                                 hint=f"byte 0x{raw[error.start]:02x} - re-save the file as UTF-8") from None
-            if text.strip():  # each non-empty line is a completion with an empty prompt, as the legacy tool did
-                block.append((line, {"prompt": "", "completion": text}))
-                if len(block) >= ITEMS_PER_BLOCK:
-                    yield block
-                    block = []
+    for line, text in enumerate(_text_lines(source), 1):
+        text = text.rstrip("\r\n")
+        if text.strip():  # each non-empty line is a completion with an empty prompt, as the legacy tool did
+            block.append((line, {"prompt": "", "completion": text}))
+            if len(block) >= ITEMS_PER_BLOCK:
+                yield block
+                block = []
     if block:
         yield block
 

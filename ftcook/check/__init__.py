@@ -35,7 +35,7 @@ EXAMPLE_MESSAGES = {
     "invalid_weight": "{n} examples have a 'weight' that is not 0 or 1 on an assistant message",
     "invalid_tools": "{n} examples have a malformed 'tools' list",
     "invalid_dpo_output": "{n} DPO examples lack one preferred and one non-preferred assistant reply with text",
-    "missing_assistant": "{n} examples have no assistant message: there is nothing to learn from them",
+    "missing_assistant": "{n} examples have no assistant message, so nothing to learn from",
     "empty_completion": "{n} examples have nothing to learn from: an empty completion, or only empty or "
                         "weight-0 assistant messages",
     "missing_system": "{n} examples have no system message; fine if you will not send one when using the model",

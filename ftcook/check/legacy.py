@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .findings import INFO, Finding
+from .findings import INFO, Finding, plural
 
 MIN_EXAMPLES = 100
 MAX_CHARS = 10_000  # prompt + completion; the legacy message speaks of 2048 tokens
@@ -128,14 +128,15 @@ def legacy_checks(pairs: list[tuple], *, completion_target: bool, declined: froz
         if (p, c) in seen:
             duplicates.add(line)
         seen.add((p, c))
-    if duplicates and add("duplicate_rows", f"There are {len(duplicates)} duplicated prompt-completion sets.",
+    if duplicates and add("duplicate_rows", plural(f"{len(duplicates)} examples repeat an earlier prompt-completion pair.",
+                                                len(duplicates)),
                           duplicates):
         remove("duplicate_rows", duplicates)
     kind = task_type(prompts, completions)
     if kind != "open-ended generation":  # 7
         long = {line for line, p, c in zip(lines, prompts, completions) if len(p) + len(c) > MAX_CHARS}
-        if long and add("long_examples", f"There are {len(long)} examples that are very long (over {MAX_CHARS:,} "
-                        "characters of prompt and completion).", long):
+        if long and add("long_examples", plural(f"{len(long)} example(s) very long (over {MAX_CHARS:,} characters "
+                                                   "of prompt and completion).", len(long)), long):
             remove("long_examples", long)
     for column, code in (("prompt", "uppercase_prompts"), ("completion", "uppercase_completions")):  # 8
         texts = prompts if column == "prompt" else completions

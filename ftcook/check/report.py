@@ -96,12 +96,13 @@ def _cost(report, console: Console) -> None:
 
 def summary(report) -> str:
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in (ERROR, WARNING, INFO)}
-    text = f"{counts[ERROR]} errors, {counts[WARNING]} warnings, {counts[INFO]} notes. "
+    text = ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in
+                     ((counts[ERROR], "error"), (counts[WARNING], "warning"), (counts[INFO], "note"))) + ". "
     fixable = any(f.fix and not f.declined and f.severity != INFO for f in report.findings)
     if report.errors:
         text += "Not ready to train: fix the errors"
         return text + (f" (ftcook check {report.path} --model {report.model.id} --fix)." if fixable else ".")
     text += f"Ready to train {report.model.id}."
     if fixable:
-        text += f" --fix would apply the recommended changes."
+        text += " --fix would apply the recommended changes."
     return text
