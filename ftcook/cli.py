@@ -127,17 +127,18 @@ def models(as_json):
         click.echo(json.dumps([asdict(m) for m in catalog.values()], indent=2))
         return
     table = Table(box=None, padding=(0, 1))
-    for column in ("model", "provider", "format", "encoding", "max tokens", "train $/1M", "status"):
-        table.add_column(column)
+    table.add_column("model", no_wrap=True)
+    for column in ("format", "tokens", "$/1M", "jobs until", "shutdown"):
+        table.add_column(column, no_wrap=True)
     for m in catalog.values():
         price = "unknown" if m.training_price is None else money(m.training_price)
-        status = m.status + (f", jobs end {m.jobs_end}" if m.jobs_end else "") + (
-            f", shuts down {m.shutdown}" if m.shutdown else "")
-        table.add_row(m.id, m.provider, m.format, m.encoding, f"{m.max_tokens:,}", price, status)
+        table.add_row(m.id, m.format, f"{m.max_tokens:,}", price, m.jobs_end or "-",
+                      m.shutdown or ("-" if m.status == "available" else "?"))
     out = console()
     out.print(table)
-    out.print("\nUnknown prices are not guessed: pass --price USD (per 1M training tokens) to 'ftcook check'.",
-              style="dim")
+    out.print("\ntokens: most per training example; $/1M: training price; ?: not announced.", style="dim")
+    out.print("Unknown prices are not guessed: pass --price USD (per 1M training tokens) to 'ftcook check'. "
+              "'ftcook models --json' shows every field with its source.", style="dim")
 
 
 def main():  # pragma: no cover - the console script

@@ -1,0 +1,111 @@
+"""Token counting (both tokenizers agree; offline gives one clear message) and the catalog."""
+
+import json
+
+import pytest
+import requests
+
+from conftest import invoke
+from ftcook.catalog import DEFAULT_MODEL, get_model, load_catalog
+from ftcook.errors import EncodingUnavailable, UsageError
+from ftcook.formats import chat_to_completion, completion_to_chat, to_trl
+from ftcook.tokens import TokenCounter, chat_tokens, get_counter
+
+TEXTS = ["", "Hello, world!", "日本語のテキストです。句読点も。", "👍🏽 family 👨‍👩‍👧", "  leading and   spaces\n\n\t",
+         "<|endoftext|> as text", "code: def f(x):\n    return x ** 2  # comment", "Ünïcödé ñ ß ø " * 50,
+         "a" * 5000, "1234567890" * 20]
+
+
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_fast_tokenizer_counts_exactly_like_tiktoken(encoding):
+    reference = TokenCounter(encoding, "tiktoken")
+    fast = TokenCounter(encoding, "bpe-openai")
+    assert [fast.count(t) for t in TEXTS] == [reference.count(t) for t in TEXTS]
+
+
+def test_special_tokens_are_found_not_parsed():
+    counter = TokenCounter("cl100k_base", "tiktoken")
+    assert counter.special_tokens_in("a <|fim_suffix|> b <|endoftext|>") == ["<|endoftext|>", "<|fim_suffix|>"]
+    assert counter.special_tokens_in("a < | b |>") == []
+    assert counter.count("<|endoftext|>") > 1  # counted as the text it is
+
+
+def test_chat_tokens_like_the_cookbook():
+    counter = TokenCounter("cl100k_base", "tiktoken")
+    messages = [{"role": "user", "content": "Hi", "name": "bob"}, {"role": "assistant", "content": "Yo", "weight": 1}]
+    expected = 3 + (3 + counter.count("user") + counter.count("Hi") + counter.count("bob") + 1) + (
+        3 + counter.count("assistant") + counter.count("Yo"))
+    assert chat_tokens(counter, messages) == expected
+
+
+def test_offline_without_cache_is_one_clear_message(monkeypatch, tmp_path):
+    import tiktoken.load
+    import tiktoken.registry
+
+    def no_network(url):
+        raise requests.exceptions.ConnectionError(f"Failed to resolve host for {url}")
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("FTCOOK_TOKENIZER", "tiktoken")
+    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
+    with pytest.raises(EncodingUnavailable) as info:
+        TokenCounter("o200k_base", "tiktoken")
+    assert "TIKTOKEN_CACHE_DIR" in str(info.value) and "ConnectionError" in str(info.value)
+    result = invoke("check", _toy(tmp_path), "--model", "gpt-4o-mini")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: Could not load the tiktoken encoding 'o200k_base'")
+    assert "Traceback" not in result.output
+
+
+def _toy(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}))
+    return path
+
+
+def test_bad_tokenizer_choice(monkeypatch):
+    monkeypatch.setenv("FTCOOK_TOKENIZER", "sentencepiece")
+    with pytest.raises(UsageError):
+        get_counter("cl100k_base")
+
+
+def test_catalog_has_the_fine_tunable_models():
+    catalog = load_catalog()
+    for model in ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14",
+                  "gpt-4.1-nano-2025-04-14", "gpt-3.5-turbo-0125", "babbage-002", "davinci-002", DEFAULT_MODEL]:
+        row = catalog[model]
+        assert row.encoding in ("cl100k_base", "o200k_base") and row.max_tokens > 0 and row.max_tokens_source
+        assert row.price_source  # every price, known or not, says where it comes from
+        if row.training_price is not None:
+            assert row.price_as_of
+    assert catalog["gpt-4o-mini-2024-07-18"].jobs_end == "2027-01-06"
+    assert catalog["babbage-002"].format == "completion"
+
+
+def test_model_names():
+    assert get_model("gpt-4o-mini").id == "gpt-4o-mini-2024-07-18"
+    assert get_model("ft:gpt-4o-mini-2024-07-18:acme::abc123").id == "gpt-4o-mini-2024-07-18"
+    assert get_model(None).id == get_model("default").id == DEFAULT_MODEL
+    with pytest.raises(UsageError, match="--price must be zero or more"):
+        get_model("babbage-002").with_price(-1)
+
+
+def test_models_command():
+    result = invoke("models")
+    assert result.exit_code == 0
+    assert "gpt-4.1-nano-2025-04-14" in result.output and "unknown" in result.output
+    assert "2027-01-06" in result.output and "2027-01-14" in result.output
+    data = json.loads(invoke("models", "--json").output)
+    assert {m["id"] for m in data} >= {"babbage-002", "local:default"}
+
+
+def test_conversions_are_pure_and_idempotent():
+    pair = {"prompt": "Hi", "completion": " Hello"}
+    chat = completion_to_chat(pair)
+    assert completion_to_chat(chat) == chat and pair == {"prompt": "Hi", "completion": " Hello"}
+    assert chat_to_completion(chat) == {"prompt": "Hi", "completion": "Hello"}
+    assert to_trl(to_trl(chat)) == to_trl(chat)
+    multi = {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+                          {"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]}
+    assert chat_to_completion(multi) == {"prompt": "User: a\n\nAssistant: b\n\nUser: c\n\nAssistant:", "completion": "d"}
