@@ -20,7 +20,7 @@ import orjson
 
 from .errors import InputError
 
-BLOCK_BYTES = 4 * 1024 * 1024
+BLOCK_BYTES = 1024 * 1024  # small blocks keep the parsed objects of one block small
 ITEMS_PER_BLOCK = 2_000
 MAX_LINE_BYTES = 32 * 1024 * 1024  # no example of any catalog model comes near; OpenAI images are ≤ 10 MB
 KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",

@@ -71,12 +71,12 @@ def test_numeric_weight_and_tools_are_understood_not_crashed_on(tmp_path):
 
 
 def test_weight_zero_turns_are_not_trained_on(tmp_path):
-    from ftcook.check.scan import ScanContext, scan
+    from ftcook.check.scan import ScanContext, scan_file
     from ftcook.readers import open_source
 
     path = write_jsonl(tmp_path / "w.jsonl", [ex(msg("user", "hi"), msg("assistant", "one two three", weight=0),
                                                  msg("assistant", "four"))])
-    result = scan(open_source(path), ScanContext("chat", "chat", "cl100k_base"))
+    result = scan_file(open_source(path), ScanContext("chat", "chat", "cl100k_base"))
     assert list(result.trainable) == [1]
 
 
@@ -136,3 +136,17 @@ def test_chat_file_for_a_completion_model_is_converted_for_counting(tmp_path):
     report = run_check(write_jsonl(tmp_path / "d.jsonl", GOOD), "babbage-002")
     assert report.target_format == "completion"
     assert {"common_prompt_prefix", "completion_leading_space"} <= codes(report)  # legacy checks apply
+
+
+def test_parallel_scan_gives_the_same_result_in_order(tmp_path, monkeypatch):
+    import ftcook.check.scan as scan_module
+    import ftcook.readers as readers
+
+    rows = [chat_example(i % 40) for i in range(300)] + ['"not an object"']
+    path = write_jsonl(tmp_path / "d.jsonl", rows)
+    serial = run_check(path, "gpt-4o-mini", jobs=1)
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 2048)  # many small blocks across 2 processes
+    parallel = run_check(path, "gpt-4o-mini", jobs=2)
+    assert parallel.to_dict() == serial.to_dict()
+    assert finding(parallel, "duplicate_rows").count == 260

@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES, invoke
 from ftcook.catalog import get_model
 from ftcook.check import run_check
-from ftcook.check.scan import ScanContext, scan
+from ftcook.check.scan import ScanContext, scan_file
 from ftcook.readers import open_source
 from ftcook.tokens import get_counter
 
@@ -22,7 +22,7 @@ def tokenizer(request, monkeypatch):
 
 
 def test_per_example_tokens_match_the_cookbook(tokenizer):
-    result = scan(open_source(TOY), ScanContext("chat", "chat", "cl100k_base"))
+    result = scan_file(open_source(TOY), ScanContext("chat", "chat", "cl100k_base"))
     assert list(result.tokens) == [45, 111, 26, 28, 8032]
     assert list(result.trainable) == [10, 28, 9, 4, 8000]
 

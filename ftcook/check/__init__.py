@@ -17,7 +17,7 @@ from ..readers import Source, open_source
 from ..tokens import get_counter
 from .findings import DROPPING, plural, ERROR, INFO, WARNING, Finding, sort_findings
 from .legacy import MIN_EXAMPLES, Plan, legacy_checks, task_type
-from .scan import Scan, ScanContext, scan
+from .scan import Scan, ScanContext, scan_file
 from .stats import Cost, distribution, estimate_cost
 
 EXAMPLE_MESSAGES = {
@@ -137,7 +137,7 @@ def run_check(path, model: str | Model | None = None, *, epochs: int | None = No
     legacy = source_format == COMPLETION or (target.format == COMPLETION and source_format == CHAT)
     counter = get_counter(target.encoding, target.extra_special_tokens)
     ctx = ScanContext(source_format, target.format, target.encoding, target.extra_special_tokens, legacy)
-    result = scan(source, ctx, jobs)
+    result = scan_file(source, ctx, jobs)
     _raise_parse_problems(source, result)
 
     findings: list[Finding] = []
@@ -189,11 +189,7 @@ def _chat_file_checks(result: Scan, declined: frozenset, plan: Plan) -> list[Fin
     if n < MIN_EXAMPLES:
         found.append(Finding("few_examples", f"Your file contains {n} examples. In general, we recommend at least "
                              "a few hundred: quality tends to increase with every doubling of the examples."))
-    seen, duplicates = set(), []
-    for line, digest in result.digests:
-        if digest in seen:
-            duplicates.append(line)
-        seen.add(digest)
+    duplicates = result.duplicates
     if duplicates:
         f = Finding("duplicate_rows", plural(f"{len(duplicates)} examples repeat an earlier example exactly.", len(duplicates)),
                     duplicates, declined="duplicate_rows" in declined)

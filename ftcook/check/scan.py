@@ -1,6 +1,6 @@
-"""The checker's pass over a file: blocks of the file go to worker processes, which parse, check and count
-each example; the results come back in order and are merged. At most ``2 × jobs`` blocks are in flight, so
-memory stays flat however large the file is."""
+"""The checker's pass over a file: blocks of the file are parsed, checked and counted by ``jobs`` processes -
+this one and ``jobs - 1`` helpers, taking blocks in turn - and the results are merged in file order. At most
+``jobs`` blocks are in flight, so memory stays flat however large the file is (benchmarks/check_bench.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import hashlib
 import os
 from array import array
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -45,11 +46,18 @@ class Scan:
     parse_problems: list = field(default_factory=list)
     blank_lines: int = 0
     pairs: list = field(default_factory=list)  # (line, prompt, completion, extra keys)
-    digests: list = field(default_factory=list)  # (line, digest) for duplicate detection (chat, DPO)
+    digests: list = field(default_factory=list)  # a block's (line, 64-bit digest) of chat and DPO examples
+    seen: set = field(default_factory=set)  # digests of the examples merged so far
+    duplicates: list = field(default_factory=list)  # lines repeating an earlier example exactly
 
     def merge(self, other: "Scan") -> None:
-        for name in ("lines", "tokens", "trainable", "messages", "parse_problems", "pairs", "digests"):
+        for name in ("lines", "tokens", "trainable", "messages", "parse_problems", "pairs"):
             getattr(self, name).extend(getattr(other, name))
+        for line, digest in other.digests:  # 64 bits: a false match is ~1e-8 likely in a million examples
+            if digest in self.seen:
+                self.duplicates.append(line)
+            else:
+                self.seen.add(digest)
         for code, lines in other.problems.items():
             self.problems[code].extend(lines)
         for code, detail in other.details.items():
@@ -80,28 +88,33 @@ def scan_block(block, ctx: ScanContext) -> Scan:
         if checked.pair is not None:
             part.pairs.append((line, *checked.pair))
         elif not ctx.legacy:
-            part.digests.append((line, hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS),
-                                                       digest_size=16).digest()))
+            digest = hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=8).digest()
+            part.digests.append((line, int.from_bytes(digest, "little")))
     return part
 
 
 def _ordered(blocks: Iterable, ctx: ScanContext, jobs: int):
-    """``scan_block`` over ``blocks`` in ``jobs`` processes, results in order, at most 2 × jobs in flight."""
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = []
-        for block in blocks:
-            pending.append(pool.submit(scan_block, block, ctx))
-            if len(pending) >= 2 * jobs:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+    """``scan_block`` over ``blocks`` in order: every ``jobs``-th block here, the others in ``jobs - 1`` helper
+    processes, so all cores work and at most ``jobs`` blocks are in flight."""
+    with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
+        pending: deque = deque()
+        for i, block in enumerate(blocks):
+            if i % jobs == jobs - 1:
+                pending.append(scan_block(block, ctx))
+                while pending:
+                    item = pending.popleft()
+                    yield item.result() if isinstance(item, Future) else item
+            else:
+                pending.append(pool.submit(scan_block, block, ctx))
+        for item in pending:
+            yield item.result() if isinstance(item, Future) else item
 
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def scan(source: Source, ctx: ScanContext, jobs: int | None = None) -> Scan:
+def scan_file(source: Source, ctx: ScanContext, jobs: int | None = None) -> Scan:
     """Check every example of ``source``; in parallel when the file is large enough to gain from it."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     total = Scan()
