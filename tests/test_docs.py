@@ -1,0 +1,36 @@
+"""Docs stay in step with the code: every finding code and every command is documented."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from ftcook.check.findings import CODES
+from ftcook.cli import cli
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def test_every_finding_code_has_a_section():
+    documented = re.findall(r"^### `(\w+)`$", (DOCS / "check.md").read_text(), flags=re.M)
+    assert documented == list(CODES)  # same codes, in report order
+
+
+def test_every_command_is_in_the_cli_reference():
+    text = (DOCS / "cli.md").read_text()
+    for name in cli.commands:
+        assert f"## ftcook {name}\n" in text
+
+
+def test_cli_reference_is_up_to_date():
+    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", str(DOCS / "cli.md")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, "docs/cli.md is stale: run 'cog -r docs/cli.md'\n" + result.stdout + result.stderr
+
+
+def test_readme_opens_with_the_two_commands():
+    readme = (DOCS.parent / "README.md").read_text()
+    ci = (DOCS.parent / ".ci" / "run").read_text()
+    blocks = re.findall(r"```(?:bash|console)?\n(.*?)```", readme, flags=re.S)
+    assert "ftcook check" in blocks[0]
+    assert "pytest" in blocks[1] and blocks[1].strip().splitlines()[-1] in ci
