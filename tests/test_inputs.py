@@ -181,3 +181,34 @@ def test_input_error_carries_the_place(tmp_path):
     with pytest.raises(InputError) as info:
         run_check(bad(tmp_path, "d.jsonl", b'{"prompt": 1,}\n'))
     assert (info.value.line, info.value.path) == (1, str(tmp_path / "d.jsonl"))
+
+
+def test_completion_lines_with_missing_or_non_text_fields(tmp_path):
+    from conftest import codes, finding
+
+    path = write_jsonl(tmp_path / "d.jsonl", PAIRS + [{"prompt": "only a prompt ->"}, {"prompt": "q ->", "completion": 7}])
+    report = run_check(path, "babbage-002")
+    assert finding(report, "missing_field").lines == [13]
+    assert finding(report, "invalid_field_type").lines == [14]
+    assert not {"missing_field", "invalid_field_type"} & codes(run_check(write_jsonl(tmp_path / "ok.jsonl", PAIRS), "babbage-002"))
+
+
+def test_json_the_api_rejects(tmp_path):
+    path = bad(tmp_path, "d.jsonl", json.dumps(PAIRS[0]).encode() + b'\n{"prompt": "a", "completion": NaN}\n')
+    assert error_line(path) == (f"Error: {path}, line 2: JSON the API rejects: holds NaN/Infinity or a lone surrogate "
+                                "escape such as \\ud800, which the API rejects - fix or remove the line and run again")
+
+
+def test_byte_order_mark_is_ignored(tmp_path):
+    path = bad(tmp_path, "d.jsonl", b"\xef\xbb\xbf" + json.dumps(PAIRS[0]).encode() + b"\n")
+    assert rows(path) == [(1, PAIRS[0])]
+
+
+def test_quiet_prints_only_errors_and_summary(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [chat_example(i) for i in range(12)] + [{"messages": []}])
+    result = invoke("check", path, "--quiet")
+    assert result.exit_code == 1
+    assert "missing_messages" in result.output and "few_examples" not in result.output
+    assert "billing tokens" not in result.output
+    assert result.output.strip().endswith("Not ready to train: fix the errors (ftcook check "
+                                          f"{path} --model local:default --fix).")
