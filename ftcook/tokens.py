@@ -1,4 +1,4 @@
-"""Token counting with the target model's tiktoken encoding.
+"""Token counting with the target model's tiktoken encoding (bundled in ``ftcook/encodings``: works offline).
 
 Counting is the hot path of ``ftcook check``; ``benchmarks/check_bench.py`` measures it. What was measured on
 2 cores (see docs/check.md#speed): ``encode_ordinary`` is faster than ``encode`` (no special-token scan - ftcook
@@ -16,6 +16,7 @@ import json
 import os
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from .errors import EncodingUnavailable, UsageError
 
@@ -29,20 +30,42 @@ _CACHE_LIMIT = 50_000
 _CACHE_MAX_CHARS = 4_000
 
 
-def _load_tiktoken(name: str):
+BUNDLED_CACHE = Path(__file__).parent / "encodings"
+
+
+def _get_encoding(name: str, cache_dir: str | None):
     import tiktoken
 
+    saved = os.environ.get("TIKTOKEN_CACHE_DIR")
+    if cache_dir is not None:
+        os.environ["TIKTOKEN_CACHE_DIR"] = cache_dir  # tiktoken reads its cache folder from the environment only
     try:
         return tiktoken.get_encoding(name)
-    except (OSError, ValueError) as error:  # requests' ConnectionError is an OSError; a bad cache a ValueError
-        cache = os.environ.get("TIKTOKEN_CACHE_DIR")
-        where = f"TIKTOKEN_CACHE_DIR={cache} does not hold it" if cache else "TIKTOKEN_CACHE_DIR is not set"
-        raise EncodingUnavailable(
-            f"Could not load the tiktoken encoding '{name}': tiktoken downloads it on first use, the download "
-            f"failed ({type(error).__name__}) and {where}. Connect to the internet once, or set "
-            f"TIKTOKEN_CACHE_DIR to a folder holding tiktoken's cached encoding files, or install "
-            f"'ftcook[fast]' and set FTCOOK_TOKENIZER=bpe-openai, which bundles them."
-        ) from None
+    finally:
+        if cache_dir is not None:
+            if saved is None:
+                del os.environ["TIKTOKEN_CACHE_DIR"]
+            else:
+                os.environ["TIKTOKEN_CACHE_DIR"] = saved
+
+
+def _load_tiktoken(name: str):
+    """tiktoken's encoding: from TIKTOKEN_CACHE_DIR when set, else from the files bundled with ftcook (no
+    download); tiktoken's own download as the last resort. One clear message when all fail."""
+    user_cache = os.environ.get("TIKTOKEN_CACHE_DIR")
+    tries = ([None] if user_cache else []) + [str(BUNDLED_CACHE)] + ([] if user_cache else [None])
+    error = None
+    for cache_dir in tries:
+        try:
+            return _get_encoding(name, cache_dir)
+        except (OSError, ValueError) as failure:  # requests' ConnectionError is an OSError; a bad file a ValueError
+            error = error or failure
+    where = f"TIKTOKEN_CACHE_DIR={user_cache} does not hold it" if user_cache else "TIKTOKEN_CACHE_DIR is not set"
+    raise EncodingUnavailable(
+        f"Could not load the tiktoken encoding '{name}': ftcook does not bundle it, tiktoken's download failed "
+        f"({type(error).__name__}) and {where}. Connect to the internet once, or set TIKTOKEN_CACHE_DIR to a "
+        f"folder holding tiktoken's cached encoding files."
+    ) from None
 
 
 def _tokenizer_choice() -> str:

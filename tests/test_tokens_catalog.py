@@ -49,6 +49,7 @@ def test_offline_without_cache_is_one_clear_message(monkeypatch, tmp_path):
     monkeypatch.setenv("FTCOOK_TOKENIZER", "tiktoken")
     monkeypatch.setattr(tiktoken.load, "read_file", no_network)
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
+    monkeypatch.setattr("ftcook.tokens.BUNDLED_CACHE", tmp_path / "nothing-bundled")
     with pytest.raises(EncodingUnavailable) as info:
         TokenCounter("o200k_base", "tiktoken")
     assert "TIKTOKEN_CACHE_DIR" in str(info.value) and "ConnectionError" in str(info.value)
@@ -109,3 +110,30 @@ def test_conversions_are_pure_and_idempotent():
     multi = {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
                           {"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]}
     assert chat_to_completion(multi) == {"prompt": "User: a\n\nAssistant: b\n\nUser: c\n\nAssistant:", "completion": "d"}
+
+
+def test_bundled_encodings_work_with_no_cache_and_no_network(monkeypatch):
+    import tiktoken.load
+    import tiktoken.registry
+
+    def no_network(url):
+        raise requests.exceptions.ConnectionError("offline")
+
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
+    for name in ("cl100k_base", "o200k_base"):
+        assert TokenCounter(name, "tiktoken").count("Hello, world!") == 4
+    import os
+
+    assert "TIKTOKEN_CACHE_DIR" not in os.environ  # restored
+
+
+def test_a_wrong_user_cache_falls_back_to_the_bundled_files(monkeypatch, tmp_path):
+    import tiktoken.load
+    import tiktoken.registry
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(tiktoken.load, "read_file", lambda url: (_ for _ in ()).throw(OSError("offline")))
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
+    assert TokenCounter("cl100k_base", "tiktoken").count("Hello, world!") == 4
