@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..catalog import Model, get_model
 from ..errors import InputError
-from ..formats import CHAT, COMPLETION, DPO, TRL
+from ..formats import CHAT, COMPLETION, DPO, TRL, detect_format
 from ..readers import Source, open_source
 from ..tokens import get_counter
 from .findings import DROPPING, plural, ERROR, INFO, WARNING, Finding, sort_findings
@@ -92,8 +92,6 @@ class Report:
 def _source_format(source: Source) -> str:
     if source.kind in ("csv", "tsv", "xlsx", "txt"):
         return COMPLETION
-    from ..formats import detect_format
-
     for line, value in source.items():
         if isinstance(value, dict):
             kind = detect_format(value)

@@ -97,7 +97,7 @@ def legacy_checks(pairs: list[tuple], *, completion_target: bool, declined: froz
         found.append(finding)
         return not finding.declined and bool(finding.fix)
 
-    rows = [r for r in pairs]
+    rows = pairs
     if len(rows) < MIN_EXAMPLES:  # 1
         add("few_examples", f"Your file contains {len(rows)} prompt-completion pairs. In general, we recommend "
             "having at least a few hundred examples: performance tends to increase linearly with every "
