@@ -146,23 +146,24 @@ def value_tokens(counter: TokenCounter, key: str, value) -> int:
     return 0
 
 
-def message_tokens(counter: TokenCounter, message: dict) -> int:
-    """Tokens of one chat message: 3 + every value (+1 for a name)."""
+def message_cost(counter: TokenCounter, message: dict) -> tuple[int, int]:
+    """(tokens of one chat message - 3 + every value, +1 for a name -, tokens of its content alone)."""
     n = TOKENS_PER_MESSAGE
+    content_tokens = 0
     system = message.get("role") == "system"
     for key, value in message.items():
-        if system and key == "content" and isinstance(value, str):
-            n += counter.count_repeated(value)
+        if key == "content":
+            repeated = system and isinstance(value, str)  # system prompts recur in every example
+            content_tokens = counter.count_repeated(value) if repeated else value_tokens(counter, key, value)
+            n += content_tokens
         else:
-            n += value_tokens(counter, key, value)
-        if key == "name":
-            n += TOKENS_PER_NAME
-    return n
+            n += value_tokens(counter, key, value) + (TOKENS_PER_NAME if key == "name" else 0)
+    return n, content_tokens
 
 
 def chat_tokens(counter: TokenCounter, messages: list, tools=None) -> int:
     """Tokens of a whole chat example as the cookbook counts them (+3 per example; tools as their JSON)."""
-    n = TOKENS_PER_EXAMPLE + sum(message_tokens(counter, m) for m in messages if isinstance(m, dict))
+    n = TOKENS_PER_EXAMPLE + sum(message_cost(counter, m)[0] for m in messages if isinstance(m, dict))
     if tools:
         n += counter.count_repeated(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
     return n

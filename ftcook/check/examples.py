@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..formats import CHAT, COMPLETION, DPO, chat_to_completion, completion_to_chat, detect_format, field
-from ..tokens import TOKENS_PER_EXAMPLE, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, TokenCounter, value_tokens
+from ..tokens import TOKENS_PER_EXAMPLE, TokenCounter, chat_tokens, message_cost, value_tokens
 
 ROLES = frozenset({"system", "user", "assistant", "tool", "function"})
 MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "function_call", "tool_calls", "tool_call_id"})
@@ -71,31 +71,12 @@ def _check_completion(example: dict, target: str, counter: TokenCounter, legacy:
         tokens, messages = counter.count(prompt) + trainable, 0
     else:
         chat = completion_to_chat({"prompt": prompt, "completion": completion})["messages"]
-        tokens = TOKENS_PER_EXAMPLE + sum(_message_cost(counter, m)[0] for m in chat)
+        tokens = chat_tokens(counter, chat)
         messages = len(chat)
     return Checked(problems, tokens, trainable, messages, (prompt, completion, extra) if legacy else None)
 
 
 # --- chat --------------------------------------------------------------------------------------------------
-
-def _message_cost(counter: TokenCounter, message: dict) -> tuple[int, int]:
-    """(tokens of the message as the cookbook counts them, tokens of its content)."""
-    n = TOKENS_PER_MESSAGE
-    content_tokens = 0
-    system = message.get("role") == "system"
-    for key, value in message.items():
-        if key == "content":
-            if system and isinstance(value, str):
-                content_tokens = counter.count_repeated(value)
-            else:
-                content_tokens = value_tokens(counter, key, value)
-            n += content_tokens
-        else:
-            n += value_tokens(counter, key, value)
-            if key == "name":
-                n += TOKENS_PER_NAME
-    return n, content_tokens
-
 
 def _check_messages(messages, counter: TokenCounter, problems: list, *, need_assistant: bool):
     """Validate a messages list; returns (tokens, trainable tokens, roles seen)."""
@@ -132,7 +113,7 @@ def _check_messages(messages, counter: TokenCounter, problems: list, *, need_ass
                              + ("" if role == "assistant" else f" on a {role} message")))
         if role == "tool" and "tool_call_id" not in m:
             problems.append(("message_missing_key", f"message {i} is a tool result with no 'tool_call_id'"))
-        cost, content_tokens = _message_cost(counter, m)
+        cost, content_tokens = message_cost(counter, m)
         tokens += cost
         if role == "assistant" and m.get("weight", 1) != 0:
             trainable += content_tokens
@@ -204,7 +185,7 @@ def _check_dpo(example: dict, counter: TokenCounter) -> Checked:
             problems.append(("invalid_dpo_output", f"'{key}' must be a list of one assistant message with text"))
             continue
         _specials(counter, (output[0]["content"],), problems)
-        cost, content_tokens = _message_cost(counter, output[0])
+        cost, content_tokens = message_cost(counter, output[0])
         tokens += cost
         trainable += content_tokens
     if roles and "user" not in roles:
