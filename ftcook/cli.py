@@ -57,7 +57,7 @@ def cli():
 @click.option("--price", type=float, default=None, metavar="USD",
               help="Training price in USD per 1M tokens, overriding the catalog.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes for large files (default: one per core, at most 8).")
+              help="Processes checking a large file, this one included (default: one per core, at most 8).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 def check(file, model, fix, output, decline, epochs, price, jobs, as_json, quiet):

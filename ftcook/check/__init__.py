@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..formats import CHAT, COMPLETION, DPO, TRL, detect_format
 from ..readers import Source, open_source
 from ..tokens import get_counter
-from .findings import DROPPING, plural, ERROR, INFO, WARNING, Finding, sort_findings
+from .findings import DROPPING, ERROR, INFO, WARNING, Finding, plural, sort_findings
 from .legacy import MIN_EXAMPLES, Plan, legacy_checks, task_type
 from .scan import Scan, ScanContext, scan_file
 from .stats import Cost, distribution, estimate_cost

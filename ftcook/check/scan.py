@@ -7,8 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from array import array
-from collections import defaultdict
-from collections import deque
+from collections import defaultdict, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
