@@ -141,5 +141,156 @@ def models(as_json):
               "'ftcook models --json' shows every field with its source.", style="dim")
 
 
+def _options(values: tuple[str, ...]) -> dict[str, str]:
+    options = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{value!r} is not key=value, e.g. -o lang=zh", param_hint="-o")
+        options[key.strip()] = rest
+    return options
+
+
+@cli.command()
+@click.argument("recipe")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--out", "-d", "out", required=True, type=click.Path(file_okay=False),
+              help="Dataset folder to write (train.jsonl, valid.jsonl, skipped.jsonl, manifest.json); a previous "
+                   "dataset there is replaced when the build succeeds.")
+@click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="A recipe option (repeatable), e.g. -o lang=zh; 'ftcook recipes show RECIPE' lists them.")
+@click.option("--model", "-m", default=None, metavar="MODEL", help="Target model (default: local:default).")
+@click.option("--format", "fmt", type=click.Choice(["chat", "completion"]), default=None,
+              help="Record format of train/valid.jsonl (default: the model's).")
+@click.option("--valid-fraction", type=float, default=0.1, show_default=True,
+              help="Share of examples for valid.jsonl, chosen by a hash of each example.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed of the train/valid split.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Read only the first N items (a quick try).")
+@click.option("--near-duplicates", type=click.FloatRange(0, 1, min_open=True), default=0.85, show_default=True,
+              help="Skip examples at least this similar to an earlier one (MinHash Jaccard estimate).")
+@click.option("--exact-only", is_flag=True, help="Skip exact duplicates only, no near-duplicate search.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only errors and the summary of the check.")
+def build(recipe, sources, out, options, model, fmt, valid_fraction, seed, limit, near_duplicates, exact_only,
+          as_json, quiet):
+    """Build a dataset from SOURCES (files or folders) with RECIPE, then check it.
+
+    Every source item is kept or skipped with a reason (skipped.jsonl); the same inputs, options and seed
+    give byte-identical files. Exit status: 0 ready, 1 the check found errors or nothing was kept, 2 bad input.
+    """
+    from pathlib import Path
+
+    from .pipeline import BuildSettings
+    from .pipeline import build as run_build
+    from .pipeline.report import render_build
+    from .progress import BuildProgress
+
+    settings = BuildSettings(recipe, [Path(s) for s in sources], Path(out), _options(options), model,
+                             valid_fraction, seed, limit, fmt, None if exact_only else near_duplicates)
+    with BuildProgress(enabled=not (quiet or as_json)) as progress:
+        result = run_build(settings, progress=progress.update)
+    if as_json:
+        click.echo(json.dumps(result.manifest, indent=2, ensure_ascii=False))
+    else:
+        render_build(result, console(), quiet=quiet)
+    sys.exit(0 if result.report is None or result.report.ok else 1)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def recipes(ctx):
+    """List the recipes: name, what it does, the inputs it reads."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .plugins import get_recipes
+
+    table = Table(box=None, padding=(0, 1))
+    for column in ("recipe", "reads", "description"):
+        table.add_column(column, no_wrap=column != "description")
+    for name, cls in get_recipes().items():
+        table.add_row(name, " ".join(cls.inputs) or "any file", cls.summary())
+    out = console()
+    out.print(table)
+    out.print("\n'ftcook recipes show NAME' lists a recipe's options and templates.", style="dim")
+
+
+@recipes.command("show")
+@click.argument("name")
+def recipes_show(name):
+    """Show a recipe's options (type, default, help) and the templates it uses."""
+    from .recipes.describe import describe_recipe
+
+    console().print(describe_recipe(name))
+
+
+@cli.group()
+def templates():
+    """List, show and copy the jinja2 templates that word the examples."""
+
+
+@templates.command("list")
+def templates_list():
+    """Every template and where it comes from (user dir, plugin, built-in)."""
+    from .render import list_templates, user_templates_dir
+
+    table = Table(box=None, padding=(0, 1))
+    for column in ("template", "from", "path"):
+        table.add_column(column, no_wrap=True)
+    for info in list_templates():
+        table.add_row(info.name, info.origin, str(info.path))
+    out = console()
+    out.print(table)
+    out.print(f"\nTemplates in {user_templates_dir()} override the others: 'ftcook templates copy NAME'.",
+              style="dim")
+
+
+@templates.command("show")
+@click.argument("name")
+def templates_show(name):
+    """Print template NAME (e.g. language/completion.j2) as ftcook would use it."""
+    from .errors import UsageError
+    from .render import find_template
+
+    info = find_template(name)
+    if info is None:
+        raise UsageError(f"No template named '{name}' - see 'ftcook templates list'")
+    click.echo(f"# {info.name} ({info.origin}: {info.path})", err=True)
+    click.echo(info.path.read_text(encoding="utf-8"), nl=False)
+
+
+@templates.command("copy")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Replace a copy already in the user dir.")
+def templates_copy(name, force):
+    """Copy template NAME into the user dir to edit it; the copy then wins over the built-in one."""
+    from .render import copy_template
+
+    target = copy_template(name, force=force)
+    click.echo(f"Copied {name} to {target} - edit it; builds use it from now on.")
+
+
+@cli.command("new-recipe")
+@click.argument("name")
+@click.option("--package", is_flag=True, help="Make an installable package (pyproject with the entry point, "
+              "README) instead of a one-off recipe file in the user dir.")
+@click.option("--from", "base", default=None, metavar="RECIPE", help="Start from this recipe's code and templates.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="Where to write (default: the user dir's recipes/ folder; with --package, the current folder).")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+def new_recipe(name, package, base, directory, force):
+    """Make a new recipe NAME to adapt: its module, prompt/completion templates, and a test with a fixture."""
+    from pathlib import Path
+
+    from .scaffold import new_recipe as make
+
+    scaffold = make(name, package=package, base=base, directory=Path(directory) if directory else None, force=force)
+    lines = [f"Made recipe '{name}' in {scaffold.root}:", *(f"  {path}" for path in scaffold.files), "Next:",
+             *(f"  {step}" for step in scaffold.next_steps)]
+    console().print("\n".join(lines), markup=False)
+
+
 def main():  # pragma: no cover - the console script
+    from .plugins import register_commands
+
+    register_commands(cli)
     cli()

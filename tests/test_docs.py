@@ -16,10 +16,25 @@ def test_every_finding_code_has_a_section():
     assert documented == list(CODES)  # same codes, in report order
 
 
+def _commands(command, path=("ftcook",)):
+    yield " ".join(path)
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
 def test_every_command_is_in_the_cli_reference():
     text = (DOCS / "cli.md").read_text()
-    for name in cli.commands:
-        assert f"## ftcook {name}\n" in text
+    for name in _commands(cli):
+        assert f"## {name}\n" in text
+
+
+def test_every_recipe_has_a_cookbook_page():
+    from ftcook.plugins import get_recipes
+
+    for name in get_recipes():
+        page = DOCS / "recipes" / f"{name}.md"
+        assert page.is_file(), f"recipe {name} has no docs/recipes/{name}.md"
+        assert f"ftcook build {name} " in page.read_text()
 
 
 def test_cli_reference_is_up_to_date():

@@ -1,0 +1,175 @@
+"""``ftcook build``: a recipe's records through the shared pipeline into a DatasetDir, then the checker.
+
+    records ─► render (templates) ─► normalise ─► filter ─► dedupe ─► redact ─► fit to the token budget ─► split
+
+Each stage lives in its own module here; every item that does not reach train.jsonl or valid.jsonl is in
+skipped.jsonl with a reason code, and the manifest's ledger reconciles (``in == kept + skipped``). The same
+inputs, options and seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .. import __version__
+from ..catalog import DEFAULT_MODEL, get_model
+from ..dataset import DatasetWriter
+from ..errors import FtcookError, UsageError
+from ..example import Example
+from ..formats import CHAT, COMPLETION
+from ..render import Renderer
+from ..tokens import get_counter
+from .budget import Budget
+from .dedupe import Deduper
+from .filters import reject
+from .ledger import REASONS, Ledger, Skip, excerpt
+from .normalise import normalise_example
+from .split import side
+
+OUTPUT_FORMATS = (CHAT, COMPLETION)
+
+
+@dataclass
+class BuildSettings:
+    recipe: str
+    sources: list[Path]
+    out: Path
+    options: dict = field(default_factory=dict)
+    model: str | None = None
+    valid_fraction: float = 0.1
+    seed: int = 42
+    limit: int | None = None
+    format: str | None = None  # default: the model's
+    near_duplicates: float | None = 0.85  # Jaccard threshold; None: exact duplicates only
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    manifest: dict
+    ledger: Ledger
+    report: object | None  # ftcook.check.Report of train.jsonl
+
+
+class NothingKept(FtcookError):
+    """Every item was skipped: the DatasetDir is written (see skipped.jsonl) but there is nothing to train on."""
+
+
+def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = None, check: bool = True) -> BuildResult:
+    if not 0.0 <= settings.valid_fraction < 1.0:
+        raise UsageError(f"--valid-fraction must be at least 0 and below 1, not {settings.valid_fraction}")
+    from ..plugins import get_recipe
+
+    model = get_model(settings.model or DEFAULT_MODEL)
+    fmt = settings.format or model.format
+    if fmt not in OUTPUT_FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, not {fmt!r}")
+    counter = get_counter(model.encoding, model.extra_special_tokens)
+    recipe = get_recipe(settings.recipe)(settings.options, counter=counter, model=model)
+    renderer = Renderer(recipe.name, recipe.inline_templates())
+    budget = Budget(counter, model.max_tokens, fmt, model.id)
+    deduper = Deduper(settings.near_duplicates)
+    with DatasetWriter(settings.out) as dataset:
+        ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
+        stages = Stages(recipe, renderer, deduper, budget, ledger)
+        for item in recipe.records([Path(s) for s in settings.sources]):
+            if settings.limit is not None and ledger.records >= settings.limit:
+                break
+            ledger.records += 1
+            for example in stages.run(item):
+                name = side(example, settings.valid_fraction, settings.seed)
+                dataset.write(name, example.to_record(fmt))
+                ledger.kept += 1
+            if progress is not None and ledger.records % 500 == 0:
+                progress(ledger)
+        dataset.close_files()
+        manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
+        report = None
+        if check and dataset.counts["train"]:
+            from ..check import run_check
+
+            report = run_check(dataset.path("train.jsonl"), model.id)
+            manifest["check"] = {"ok": report.ok, "findings": {f.code: f.count for f in report.findings},
+                                 "tokens": report.to_dict().get("tokens")}
+        dataset.write_manifest(manifest)
+    if report is not None:
+        report.path = str(Path(settings.out) / "train.jsonl")
+    if progress is not None:
+        progress(ledger)
+    result = BuildResult(Path(settings.out), manifest, ledger, report)
+    if not ledger.kept:
+        reasons = ", ".join(f"{n} {code}" for code, n in ledger.skipped.most_common()) or "no items"
+        raise NothingKept(f"No examples kept from {ledger.records} items ({reasons}) - see "
+                          f"{Path(settings.out) / 'skipped.jsonl'}")
+    return result
+
+
+class Stages:
+    """normalise → filter → dedupe → redact → fit, for one item; skips go to the ledger."""
+
+    def __init__(self, recipe, renderer: Renderer, deduper: Deduper, budget: Budget, ledger: Ledger):
+        self.recipe, self.renderer, self.deduper, self.budget, self.ledger = recipe, renderer, deduper, budget, ledger
+
+    def run(self, item) -> list[Example]:
+        if isinstance(item, Skip):
+            self.ledger.skip(item)
+            return []
+        example = normalise_example(self.renderer.render(item))
+        problem = reject(example, self.recipe.min_chars) or self.deduper.check(example)
+        if problem:
+            self.ledger.skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
+            return []
+        pieces = self.budget.fit(self.recipe.redact(example))
+        self.ledger.split_parts += len(pieces) - 1
+        kept = []
+        for piece in pieces:
+            if isinstance(piece, Skip):
+                self.ledger.skip(piece)
+            else:
+                kept.append(piece)
+        return kept
+
+
+def _manifest(settings, recipe, model, fmt, renderer, ledger, counts) -> dict:
+    return {
+        "ftcook": __version__,
+        "recipe": recipe.name,
+        "options": recipe.options.model_dump(mode="json"),
+        "templates": renderer.hashes(),
+        "inputs": _inputs(settings.sources),
+        "model": model.id,
+        "format": fmt,
+        "seed": settings.seed,
+        "valid_fraction": settings.valid_fraction,
+        "near_duplicates": settings.near_duplicates,
+        "limit": settings.limit,
+        "counts": {"train": counts["train"], "valid": counts["valid"], "skipped": counts["skipped"]},
+        "ledger": ledger.to_dict(),
+        "reasons": {code: {**REASONS, **recipe.reasons}.get(code, "") for code in ledger.skipped},
+        "stats": recipe.stats(),
+    }
+
+
+def _inputs(sources) -> list[dict]:
+    """Each input file with its size and sha256 (folders: every file in them), so a manifest says what it saw."""
+    rows = []
+    for source in map(Path, sources):
+        files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+        for path in files:
+            if path.is_file():
+                rows.append({"path": path.as_posix(), "bytes": path.stat().st_size, "sha256": _sha256(path)})
+    return rows
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+__all__ = ["BuildSettings", "BuildResult", "build", "excerpt"]

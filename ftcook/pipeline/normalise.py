@@ -1,0 +1,31 @@
+"""Normalise text: Unicode NFC, one kind of line end, no control characters, no trailing spaces, at most one
+blank line in a row. Pure and idempotent."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..example import Example
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")  # keeps \t \n (\r handled below)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def normalise_text(text: str) -> str:
+    """Normalised ``text``.
+
+    >>> normalise_text("  Cafe\\u0301 \\r\\n\\r\\n\\r\\nnext\\x07  line\\t ")
+    'Café\\n\\nnext line'
+    """
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip(" ") for line in text.split("\n")]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def normalise_example(example: Example) -> Example:
+    system = normalise_text(example.system) if example.system else None
+    return example.replace(prompt=normalise_text(example.prompt), completion=normalise_text(example.completion),
+                           system=system or None)

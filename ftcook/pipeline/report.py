@@ -1,0 +1,29 @@
+"""What ``ftcook build`` prints: the ledger, the recipe's numbers, where the files are, and the check report."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from ..check.report import render as render_check
+
+
+def render_build(result, out: Console, quiet: bool = False) -> None:
+    ledger, manifest = result.ledger, result.manifest
+    counts = manifest["counts"]
+    out.print(f"[bold]{manifest['recipe']}[/bold] → {result.out}/  (model {manifest['model']}, format "
+              f"{manifest['format']})")
+    split = f" (+{ledger.split_parts:,} parts from splitting long items)" if ledger.split_parts else ""
+    out.print(f"  items in      {ledger.entered:>9,}{split}")
+    out.print(f"  kept          {ledger.kept:>9,}   train {counts['train']:,}, valid {counts['valid']:,}")
+    out.print(f"  skipped       {sum(ledger.skipped.values()):>9,}")
+    for reason, n in manifest["ledger"]["skipped_by_reason"].items():
+        out.print(f"    {reason:<20}{n:>7,}  [dim]{manifest['reasons'].get(reason, '')}[/dim]")
+    for code, row in (manifest.get("stats") or {}).get("languages", {}).items():
+        if row["tokens_per_char"] is not None:
+            label = "all text" if code == "all" else code
+            out.print(f"  tokens per character ({label}, {manifest['stats']['encoding']}): "
+                      f"{row['tokens_per_char']:.2f}  ({row['tokens']:,} tokens, {row['chars']:,} characters)")
+    out.print(f"  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
+    if result.report is not None:
+        out.print()
+        render_check(result.report, out, quiet=quiet)

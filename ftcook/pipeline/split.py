@@ -1,0 +1,21 @@
+"""The train/valid split: by a hash of the example (and the seed), so it is the same on every run and an example
+stays on its side when items are added or removed."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..example import Example
+
+TRAIN, VALID = "train", "valid"
+
+
+def side(example: Example, valid_fraction: float, seed: int) -> str:
+    """``valid`` for about ``valid_fraction`` of examples, chosen by content, else ``train``.
+
+    >>> side(Example("Q", "A"), 0.0, 42), side(Example("Q", "A"), 1.0, 42)
+    ('train', 'valid')
+    """
+    key = f"{seed}\x1f{example.system or ''}\x1f{example.prompt}\x1f{example.completion}".encode()
+    point = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / 2**64
+    return VALID if point < valid_fraction else TRAIN

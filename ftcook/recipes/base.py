@@ -1,0 +1,106 @@
+"""The ``Recipe`` base class: a plugin that reads one kind of source and yields plain dict records.
+
+A recipe knows its sources, not wording: templates (``templates/<name>/prompt.j2``, ``completion.j2``, optional
+``system.j2``) turn records into text, and the shared pipeline does everything after (docs/writing-recipes.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Iterator
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ftcook.errors import InputError, UsageError
+from ftcook.pipeline.ledger import Skip
+
+
+class RecipeOptions(BaseModel):
+    """A recipe's options (``-o key=value`` on the command line); unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Recipe:
+    """Subclass it, set ``name``, write ``records``; register the class with the ``register_recipes`` hook."""
+
+    name: ClassVar[str] = ""
+    #: one line for 'ftcook recipes' (default: the first line of the class docstring)
+    description: ClassVar[str] = ""
+    #: file suffixes the recipe reads, e.g. (".txt", ".md"); folders are searched for them
+    inputs: ClassVar[tuple[str, ...]] = ()
+    #: folder holding ``<name>/prompt.j2`` etc. for recipes that ship templates (plugins); built-ins use ftcook's
+    template_dir: ClassVar[Path | None] = None
+    #: skip reasons the recipe uses besides the pipeline's, code -> what it means (shown in docs and manifests)
+    reasons: ClassVar[dict[str, str]] = {}
+    #: fewest characters a completion needs to be kept (shorter ones are skipped as ``too_short``)
+    min_chars: ClassVar[int] = 1
+
+    Options: ClassVar[type[RecipeOptions]] = RecipeOptions
+
+    def __init__(self, options: dict[str, Any] | None = None, *, counter=None, model=None):
+        self.options = parse_options(self, options or {})
+        self.counter = counter  # the target model's token counter (ftcook.tokens.TokenCounter), set by the pipeline
+        self.model = model
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = (cls.__doc__ or "").strip()
+        return cls.description or (doc.splitlines()[0] if doc else "")
+
+    def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
+        """Yield one dict per source item, with an ``id`` a person can find the item by ("notes.txt:line 12"),
+        or a ``Skip`` for an item that cannot be used, with its reason."""
+        raise NotImplementedError
+
+    def inline_templates(self) -> dict[str, str]:
+        """Template text given as options (the table recipe's ``-o prompt="{{ q }}"``), by part."""
+        return {}
+
+    def redact(self, example):
+        """The redaction hook: return the example with private data removed (the email recipe fills it)."""
+        return example
+
+    def stats(self) -> dict:
+        """Numbers about the sources for the manifest and the report (the language recipe: tokens per char)."""
+        return {}
+
+    # --- helpers for subclasses -----------------------------------------------------------------------------
+
+    def files(self, sources: Iterable[Path]) -> Iterator[Path | Skip]:
+        """The files to read: each named file, and the files in named folders (sorted, recursively) whose suffix
+        the recipe reads; other files in folders are skipped with ``unsupported_file``."""
+        for source in map(Path, sources):
+            if source.is_dir():
+                for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                    if path.name.startswith("."):
+                        continue
+                    if self.accepts(path):
+                        yield path
+                    else:
+                        yield Skip(str(path), "unsupported_file", detail=f"{self.name} reads {', '.join(self.inputs)}")
+            elif source.is_file():
+                if not self.accepts(source):
+                    raise UsageError(f"{source}: the {self.name} recipe reads {', '.join(self.inputs)} files - "
+                                     f"see 'ftcook recipes show {self.name}'")
+                yield source
+            else:
+                raise InputError(source, "no such file or folder")
+
+    def accepts(self, path: Path) -> bool:
+        return not self.inputs or path.suffix.lower() in self.inputs
+
+
+def parse_options(recipe: Recipe, values: dict[str, Any]) -> RecipeOptions:
+    """Validate ``-o`` values against the recipe's Options, with messages that name the option."""
+    fields = recipe.Options.model_fields
+    unknown = [key for key in values if key not in fields]
+    if unknown:
+        known = ", ".join(fields) or "none"
+        raise UsageError(f"Recipe '{recipe.name}' has no option '{unknown[0]}' - its options: {known}")
+    try:
+        return recipe.Options(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"Recipe '{recipe.name}', option {key}: {first['msg']} (got {first.get('input')!r})") from None

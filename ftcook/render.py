@@ -1,0 +1,144 @@
+"""Templates: a recipe's records become prompt/completion text through jinja2 templates (DESIGN.md, "Templates").
+
+Lookup order: the user dir (``$FTCOOK_HOME/templates``) → plugin template dirs → the built-in templates, so any
+template is overridden by copying it (``ftcook templates copy language/completion.j2``). Undefined variables are
+errors (``StrictUndefined``) that name the template, the variable and the record's keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from .errors import FtcookError, UsageError
+from .example import Example
+from .home import user_templates_dir
+
+BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+PARTS = ("system", "prompt", "completion")
+
+
+class TemplateError(FtcookError):
+    """A template that does not render a record: which template, which variable, which keys the record has."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    name: str  # "language/completion.j2"
+    origin: str  # "user", "plugin" or "built-in"
+    path: Path
+
+
+def template_dirs(extra: tuple[Path, ...] = ()) -> list[tuple[str, Path]]:
+    """(origin, folder) in lookup order."""
+    return [("user", user_templates_dir())] + [("plugin", d) for d in extra] + [("built-in", BUILTIN_TEMPLATES)]
+
+
+def _plugin_dirs() -> tuple[Path, ...]:
+    from .plugins import plugin_template_dirs
+
+    return plugin_template_dirs()
+
+
+@lru_cache(maxsize=8)
+def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(dirs)), undefined=jinja2.StrictUndefined, autoescape=False,
+        keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def environment() -> jinja2.Environment:
+    return _environment(tuple(str(d) for _, d in template_dirs(_plugin_dirs())))
+
+
+def find_template(name: str) -> TemplateInfo | None:
+    """Where ``name`` ("recipe/part.j2") comes from, following the lookup order; ``None`` when nowhere."""
+    for origin, folder in template_dirs(_plugin_dirs()):
+        path = folder / name
+        if path.is_file():
+            return TemplateInfo(name, origin, path)
+    return None
+
+
+def list_templates() -> list[TemplateInfo]:
+    """Every template ftcook would use, one per name (the one the lookup order picks)."""
+    names: set[str] = set()
+    for _, folder in template_dirs(_plugin_dirs()):
+        if folder.is_dir():
+            names.update(p.relative_to(folder).as_posix() for p in folder.rglob("*.j2")
+                         if p.is_file() and not p.relative_to(folder).as_posix().startswith("new_recipe/"))
+    return [info for info in map(find_template, sorted(names)) if info is not None]
+
+
+def copy_template(name: str, force: bool = False) -> Path:
+    """Copy template ``name`` into the user dir, where it overrides the plugin or built-in one."""
+    info = find_template(name)
+    if info is None:
+        raise UsageError(f"No template named '{name}' - see 'ftcook templates list'")
+    target = user_templates_dir() / name
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists already - edit it, or pass --force to replace it with the "
+                         f"{info.origin} one")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(info.path, target)
+    return target
+
+
+class Renderer:
+    """Renders the records of one recipe into Examples with its ``system``/``prompt``/``completion`` templates.
+    ``inline`` maps a part to template text given on the command line (``-o prompt="{{ q }}"``)."""
+
+    def __init__(self, recipe_name: str, inline: dict[str, str] | None = None):
+        env = environment()
+        self.recipe = recipe_name
+        self.templates: dict[str, jinja2.Template] = {}
+        self.sources: dict[str, str] = {}
+        for part in PARTS:
+            text = (inline or {}).get(part)
+            name = f"{recipe_name}/{part}.j2"
+            try:
+                if text is not None:
+                    self.templates[part] = env.from_string(text)
+                    self.sources[f"{part} (inline)"] = text
+                    continue
+                info = find_template(name)
+                if info is None:
+                    continue
+                self.templates[part] = env.get_template(name)
+                self.sources[name] = info.path.read_text(encoding="utf-8")
+            except jinja2.TemplateSyntaxError as error:
+                where = f"inline {part} template" if text is not None else f"template {name}"
+                raise TemplateError(f"{where}, line {error.lineno}: {error.message} - fix the jinja2 syntax") from None
+        if "completion" not in self.templates:
+            raise TemplateError(f"recipe '{recipe_name}' has no completion template ({recipe_name}/completion.j2) "
+                                f"- add one to {user_templates_dir()} or to the recipe's templates")
+
+    def hashes(self) -> dict[str, str]:
+        """sha256 of every template used, for the manifest."""
+        return {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(self.sources.items())}
+
+    def render(self, record: dict) -> Example:
+        parts = {part: self._render(part, template, record) for part, template in self.templates.items()}
+        meta = {key: record[key] for key in ("id", "source", "place") if key in record}
+        meta.update(record.get("meta") or {})
+        return Example(parts.get("prompt", ""), parts["completion"], parts.get("system") or None, meta)
+
+    def _render(self, part: str, template: jinja2.Template, record: dict) -> str:
+        try:
+            return template.render(record)
+        except jinja2.UndefinedError as error:
+            name = template.name or f"inline {part} template"
+            keys = ", ".join(sorted(record)) or "(none)"
+            raise TemplateError(f"template {name}: {error.message} (record {record.get('id', '?')} has keys: "
+                                f"{keys}) - use one of those keys, or '{{{{ name | default(\"\") }}}}'") from None
+        except jinja2.TemplateError as error:
+            name = template.name or f"inline {part} template"
+            raise TemplateError(f"template {name}: {error} (record {record.get('id', '?')})") from None
