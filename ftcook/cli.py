@@ -204,13 +204,9 @@ def recipes(ctx):
         return
     from .plugins import get_recipes
 
-    table = Table(box=None, padding=(0, 1))
-    for column in ("recipe", "reads", "description"):
-        table.add_column(column, no_wrap=column != "description")
-    for name, cls in get_recipes().items():
-        table.add_row(name, " ".join(cls.inputs) or "any file", cls.summary())
     out = console()
-    out.print(table)
+    for name, cls in get_recipes().items():
+        out.print(f"{name}: {cls.summary()}\n  reads {' '.join(cls.inputs) or 'any file'}", markup=False)
     out.print("\n'ftcook recipes show NAME' lists a recipe's options and templates.", style="dim")
 
 
@@ -233,13 +229,9 @@ def templates_list():
     """Every template and where it comes from (user dir, plugin, built-in)."""
     from .render import list_templates, user_templates_dir
 
-    table = Table(box=None, padding=(0, 1))
-    for column in ("template", "from", "path"):
-        table.add_column(column, no_wrap=True)
-    for info in list_templates():
-        table.add_row(info.name, info.origin, str(info.path))
     out = console()
-    out.print(table)
+    for info in list_templates():
+        out.print(f"{info.name:<28} {info.origin:<9} {info.path}", markup=False)
     out.print(f"\nTemplates in {user_templates_dir()} override the others: 'ftcook templates copy NAME'.",
               style="dim")
 

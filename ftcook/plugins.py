@@ -42,7 +42,9 @@ _managers: dict[str, pluggy.PluginManager] = {}
 def manager() -> pluggy.PluginManager:
     """The plugin manager for the current user dir: built-ins, installed plugins, then one-off recipe files."""
     folder = user_recipes_dir()
-    pm = _managers.get(str(folder))
+    files = sorted(folder.glob("*.py")) if folder.is_dir() else []
+    key = repr((str(folder), [(p.name, p.stat().st_mtime_ns) for p in files]))  # a new or edited file: reload
+    pm = _managers.get(key)
     if pm is None:
         pm = pluggy.PluginManager("ftcook")
         pm.add_hookspecs(Specs)
@@ -53,10 +55,10 @@ def manager() -> pluggy.PluginManager:
         except Exception as error:  # noqa: BLE001 - a broken third-party plugin must not hide which one
             raise PluginError(f"An installed ftcook plugin failed to load ({type(error).__name__}: {error}) - "
                               f"'pip list' shows installed packages; uninstall or fix it") from None
-        for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+        for path in files:
             if not path.name.startswith(("_", "test_")):
                 pm.register(_load_file(path), name=f"file:{path}")
-        _managers[str(folder)] = pm
+        _managers[key] = pm
     return pm
 
 

@@ -51,6 +51,8 @@ class Source:
     kind: str
     size: int
     notes: list[str] = field(default_factory=list)  # things the reader noticed (extra sheets, renamed columns)
+    #: columns a table must have: a training file's; the table recipe reads any columns (``()``)
+    required: tuple[str, ...] = ("prompt", "completion")
 
     def blocks(self) -> Iterator[RawBlock | list[tuple[int, dict]]]:
         reader = {"jsonl": _jsonl_blocks, "json": _json_blocks, "csv": _table_blocks, "tsv": _table_blocks,
@@ -252,7 +254,7 @@ def _columns(source: Source, header: list, line: int = 1) -> dict[int, str]:
     """Column index -> key, with ``prompt``/``completion`` matched case-insensitively (as the legacy tool did)."""
     names = [str(h if h is not None else "").strip() for h in header]
     lower = [n.lower() for n in names]
-    missing = [c for c in ("prompt", "completion") if c not in lower]
+    missing = [c for c in source.required if c not in lower]
     if missing:
         shown = ", ".join(repr(n) for n in names if n) or "none"
         raise InputError(source.path, f"no {' and no '.join(repr(m) for m in missing)} column (columns: {shown})",

@@ -47,6 +47,7 @@ class Table(Recipe):
                 continue
             try:
                 source = open_source(path)
+                source.required = ()  # any columns: the templates say which they use
             except InputError as error:
                 yield Skip(path.as_posix(), "unreadable", error.problem)
                 continue

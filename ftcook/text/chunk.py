@@ -65,20 +65,22 @@ def _chunk(place: str, texts: list[str], tokens: int) -> Chunk:
 def split_paragraph(paragraph: Paragraph, count: Callable[[str], int], budget: int) -> Iterator[Chunk | Oversize]:
     """One long paragraph as chunks of whole sentences; a sentence over the budget on its own is ``Oversize``."""
     pending: list[str] = []
-    total = 0
-    for sentence in sentences(paragraph.text):
+    total, first = 0, 1
+    for number, sentence in enumerate(sentences(paragraph.text), 1):
         n = count(sentence)
         if n > budget:
-            yield from _flush(paragraph.place, pending, count, budget)
+            yield from _flush(f"{paragraph.place}, sentence {first}", pending, count, budget)
             pending, total = [], 0
-            yield Oversize(paragraph.place, sentence.strip(), n)
+            yield Oversize(f"{paragraph.place}, sentence {number}", sentence.strip(), n)
             continue
         if pending and total + n > budget:
-            yield from _flush(paragraph.place, pending, count, budget)
+            yield from _flush(f"{paragraph.place}, sentence {first}", pending, count, budget)
             pending, total = [], 0
+        if not pending:
+            first = number
         pending.append(sentence)
         total += n
-    yield from _flush(paragraph.place, pending, count, budget)
+    yield from _flush(f"{paragraph.place}, sentence {first}", pending, count, budget)
 
 
 def _flush(place: str, pending: list[str], count, budget) -> Iterator[Chunk]:

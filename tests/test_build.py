@@ -1,0 +1,248 @@
+"""ftcook build: the pipeline's stages, the ledger, determinism, atomic output, and the CLI's errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+from texts import EN, RU, ZH
+
+from conftest import invoke, write_jsonl
+from ftcook.errors import FtcookError
+from ftcook.example import Example
+from ftcook.pipeline import BuildSettings, build
+from ftcook.pipeline.budget import Budget
+from ftcook.pipeline.dedupe import Deduper
+from ftcook.pipeline.ledger import Skip
+from ftcook.plugins import get_recipes, manager
+from ftcook.recipes import Recipe, hookimpl
+from ftcook.tokens import get_counter
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def qa_csv(tmp_path) -> Path:
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer\n"
+                    "What is the capital of France?,Paris.\n"
+                    "  What is the capital of France?  ,Paris.\n"  # the same after normalising
+                    "Who wrote it?,\n"  # nothing to learn from
+                    "Name a colour.,Blue\u0301 \x07\n", encoding="utf-8")
+    return path
+
+
+def test_table_recipe_exact_records_and_ledger(tmp_path, qa_csv):
+    out = tmp_path / "ds"
+    result = build(BuildSettings("table", [qa_csv], out, {"prompt": "Q: {{ question }}", "completion": "{{ answer }}"},
+                                 model="gpt-4o-mini-2024-07-18", valid_fraction=0.0))
+    assert rows(out / "train.jsonl") == [
+        {"messages": [{"role": "user", "content": "Q: What is the capital of France?"},
+                      {"role": "assistant", "content": "Paris."}]},
+        {"messages": [{"role": "user", "content": "Q: Name a colour."},
+                      {"role": "assistant", "content": "Blué"}]},  # NFC, control character removed
+    ]
+    assert rows(out / "skipped.jsonl") == [
+        {"id": f"{qa_csv.as_posix()}:3", "reason": "duplicate", "detail": f"same as {qa_csv.as_posix()}:2",
+         "excerpt": "Paris."},
+        {"id": f"{qa_csv.as_posix()}:4", "reason": "empty", "detail": "the completion is empty",
+         "excerpt": "Q: Who wrote it?"},
+    ]
+    ledger = result.manifest["ledger"]
+    assert ledger == {"records": 4, "split_parts": 0, "in": 4, "kept": 2, "skipped": 2,
+                      "skipped_by_reason": {"empty": 1, "duplicate": 1}}
+    assert result.report.ok and result.manifest["check"]["ok"]
+
+
+def test_completion_format_and_system_template(tmp_path, qa_csv):
+    out = tmp_path / "ds"
+    build(BuildSettings("table", [qa_csv], out, {"prompt": "{{ question }}", "completion": "{{ answer }}",
+                                                 "system": "You answer quizzes."},
+                        format="completion", valid_fraction=0.0))
+    assert rows(out / "train.jsonl")[0] == {"prompt": "What is the capital of France?", "completion": "Paris.",
+                                            "system": "You answer quizzes."}
+
+
+def test_same_inputs_options_and_seed_give_byte_identical_files(tmp_path):
+    source = tmp_path / "text.md"
+    source.write_text("\n\n".join(ZH + RU + EN) * 3, encoding="utf-8")
+    outputs = []
+    for name in ("a", "b"):
+        build(BuildSettings("language", [source], tmp_path / name, {"max_tokens": "60"}, valid_fraction=0.3))
+        outputs.append({f: (tmp_path / name / f).read_bytes() for f in ("train.jsonl", "valid.jsonl",
+                                                                         "skipped.jsonl", "manifest.json")})
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["valid.jsonl"] and outputs[0]["skipped.jsonl"]  # both sides and skips are exercised
+
+
+def test_the_split_is_stable_when_items_are_added(tmp_path):
+    table = [{"prompt": f"Question {i}?", "completion": f"Answer number {i}."} for i in range(60)]
+    first = write_jsonl(tmp_path / "a.jsonl", table[:40])
+    more = write_jsonl(tmp_path / "b.jsonl", table)
+    build(BuildSettings("table", [first], tmp_path / "one", valid_fraction=0.25))
+    build(BuildSettings("table", [more], tmp_path / "two", valid_fraction=0.25))
+    valid_before = {json.dumps(r) for r in rows(tmp_path / "one" / "valid.jsonl")}
+    valid_after = {json.dumps(r) for r in rows(tmp_path / "two" / "valid.jsonl")}
+    assert valid_before and valid_before <= valid_after
+    assert len(valid_after) < 60 / 2
+
+
+@pytest.mark.parametrize("recipe, make, options", [
+    ("language", lambda d: (d / "t.txt").write_text("\n\n".join(ZH + ZH + EN), encoding="utf-8"),
+     {"max_tokens": "60"}),
+    ("table", lambda d: write_jsonl(d / "t.jsonl", [{"prompt": "p", "completion": c} for c in ["a", "a", "", "b"]]
+                                    + ["{broken"]), {}),
+])
+def test_ledger_reconciles_for_every_recipe(tmp_path, recipe, make, options):
+    assert set(get_recipes()) == {"language", "table"}  # a new built-in recipe needs a case here
+    make(tmp_path)
+    source = next(p for p in tmp_path.iterdir() if p.is_file())
+    result = build(BuildSettings(recipe, [source], tmp_path / "ds", options))
+    ledger = result.manifest["ledger"]
+    assert ledger["in"] == ledger["kept"] + ledger["skipped"] and ledger["skipped"] > 0
+    counts = result.manifest["counts"]
+    assert counts["train"] + counts["valid"] == ledger["kept"] and counts["skipped"] == ledger["skipped"]
+    assert len(rows(tmp_path / "ds" / "skipped.jsonl")) == ledger["skipped"]
+
+
+def test_near_duplicates_are_skipped_and_named(tmp_path):
+    base = EN[0] + " " + EN[1]
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": "", "completion": base},
+                                       {"prompt": "", "completion": base.replace("gently", "softly")},
+                                       {"prompt": "", "completion": EN[2]}])
+    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds"))
+    skipped = rows(tmp_path / "ds" / "skipped.jsonl")
+    assert [s["reason"] for s in skipped] == ["near_duplicate"]
+    assert skipped[0]["detail"].endswith(f"like {(tmp_path / 't.jsonl').as_posix()}:1")
+    exact = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds2", near_duplicates=None))
+    assert exact.ledger.kept == 3
+
+
+def test_deduper_keeps_the_first_and_compares_all_scripts():
+    deduper = Deduper(0.85)
+    first = Example("", "".join(ZH), meta={"id": "a"})
+    assert deduper.check(first) is None
+    assert deduper.check(first.replace(meta={"id": "b"})) == ("duplicate", "same as a")
+    reason, detail = deduper.check(Example("", "".join(ZH).replace("老人", "老汉"), meta={"id": "c"}))
+    assert reason == "near_duplicate" and detail.endswith("like a")
+    assert deduper.check(Example("", "".join(RU), meta={"id": "d"})) is None
+
+
+def test_budget_splits_long_completions_between_paragraphs():
+    counter = get_counter("cl100k_base")
+    budget = Budget(counter, 80, "chat", "tiny")
+    example = Example("Tell me.", "\n\n".join(EN), meta={"id": "x"})
+    parts = budget.fit(example)
+    assert len(parts) > 1 and [p.id for p in parts] == [f"x#{n}" for n in range(1, len(parts) + 1)]
+    assert all(isinstance(p, Example) and budget.tokens(p) <= 80 for p in parts)
+    assert "\n\n".join(p.completion for p in parts) == example.completion
+    too_long_prompt = budget.fit(Example(" ".join(EN), "ok", meta={"id": "y"}))
+    assert [(s.id, s.reason) for s in too_long_prompt] == [("y", "too_long")]
+    assert budget.fit(Example("Hi", "Short.", meta={"id": "z"}))[0].id == "z"
+
+
+def test_split_parts_are_counted_in_the_ledger(tmp_path):
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": "Story?", "completion": "\n\n".join(EN * 300)}])
+    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds", model="local:default"))
+    ledger = result.manifest["ledger"]
+    assert ledger["records"] == 1 and ledger["split_parts"] > 0
+    assert ledger["in"] == ledger["kept"] + ledger["skipped"]
+
+
+class Exploding(Recipe):
+    """Fails part-way through, like a killed build."""
+
+    name = "exploding"
+
+    def inline_templates(self):
+        return {"prompt": "{{ prompt }}", "completion": "{{ completion }}"}
+
+    def records(self, sources):
+        yield {"id": "1", "prompt": "a", "completion": "b"}
+        raise RuntimeError("boom")
+
+
+class ExplodingPlugin:
+    @hookimpl
+    def register_recipes(self, register):
+        register(Exploding)
+
+
+@pytest.fixture
+def exploding():
+    plugin = ExplodingPlugin()
+    manager().register(plugin)
+    try:
+        yield
+    finally:
+        manager().unregister(plugin)
+
+
+def test_a_failed_build_leaves_the_previous_dataset(tmp_path, qa_csv, exploding):
+    out = tmp_path / "ds"
+    build(BuildSettings("table", [qa_csv], out, {"prompt": "{{ question }}", "completion": "{{ answer }}"}))
+    before = (out / "train.jsonl").read_bytes()
+    with pytest.raises(RuntimeError):
+        build(BuildSettings("exploding", [qa_csv], out))
+    assert (out / "train.jsonl").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
+
+
+def test_nothing_kept_is_an_error_that_points_at_skipped(tmp_path):
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": "p", "completion": ""}])
+    with pytest.raises(FtcookError, match=r"No examples kept from 1 items \(1 empty\) - see .*skipped.jsonl"):
+        build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds"))
+
+
+def test_cli_build_prints_ledger_and_check(tmp_path, qa_csv):
+    result = invoke("build", "table", qa_csv, "--out", tmp_path / "ds", "-o", "prompt={{ question }}",
+                    "-o", "completion={{ answer }}")
+    assert result.exit_code == 0, result.output
+    assert "items in              4" in result.output and "duplicate" in result.output
+    assert "Ready to train local:default." in result.output
+    data = json.loads(invoke("build", "table", qa_csv, "--out", tmp_path / "ds", "-o", "prompt={{ question }}",
+                             "-o", "completion={{ answer }}", "--json").output)
+    assert data["ledger"]["kept"] == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "nope", "x.csv", "--out", "ds"],
+     "Error: No recipe named 'nope' - 'ftcook recipes' lists them: language, table\n"),
+    (["build", "tabel", "x.csv", "--out", "ds"],
+     "Error: No recipe named 'tabel' - did you mean 'table'? 'ftcook recipes' lists them: language, table\n"),
+    (["build", "table", "x.csv", "--out", "ds", "-o", "colour=red"],
+     "Error: Recipe 'table' has no option 'colour' - its options: prompt, completion, system\n"),
+    (["build", "language", "x.txt", "--out", "ds", "-o", "max_tokens=many"],
+     "Error: Recipe 'language', option max_tokens: Input should be a valid integer, unable to parse string as an "
+     "integer (got 'many')\n"),
+    (["templates", "show", "table/nope.j2"], "Error: No template named 'table/nope.j2' - see 'ftcook templates list'\n"),
+    (["recipes", "show", "nope"], "Error: No recipe named 'nope' - 'ftcook recipes' lists them: language, table\n"),
+])
+def test_cli_errors_are_exact(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.output == message
+
+
+def test_a_missing_template_variable_names_template_variable_and_keys(tmp_path, qa_csv):
+    result = invoke("build", "table", qa_csv, "--out", tmp_path / "ds")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: template table/prompt.j2: 'prompt' is undefined (record {qa_csv.as_posix()}:2 has keys: answer, "
+        f"id, place, question, row, source) - use one of those keys, or '{{{{ name | default(\"\") }}}}'\n")
+
+
+def test_missing_source_and_wrong_suffix(tmp_path):
+    result = invoke("build", "table", tmp_path / "missing.csv", "--out", tmp_path / "ds")
+    assert (result.exit_code, result.output) == (2, f"Error: {tmp_path / 'missing.csv'}: no such file or folder\n")
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    result = invoke("build", "table", tmp_path / "a.pdf", "--out", tmp_path / "ds")
+    assert result.output.startswith(f"Error: {tmp_path / 'a.pdf'}: the table recipe reads .jsonl")
+
+
+def test_out_must_be_a_dataset_or_empty(tmp_path, qa_csv):
+    (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "mine.txt").write_text("precious")
+    result = invoke("build", "table", qa_csv, "--out", tmp_path / "ds")
+    assert result.exit_code == 2 and "is not an ftcook dataset (no manifest.json)" in result.output
