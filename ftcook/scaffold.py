@@ -30,7 +30,9 @@ class Scaffold:
 
 
 def class_name(name: str) -> str:
-    """>>> class_name("my_emails")
+    """The Python class name of recipe ``name``.
+
+    >>> class_name("my_emails")
     'MyEmails'
     """
     return "".join(part.capitalize() for part in name.split("_"))
