@@ -50,6 +50,10 @@ class Deduper:
 
             # recall matters more than precision here: every candidate is confirmed below
             self._lsh = MinHashLSH(threshold=near_threshold, num_perm=NUM_PERM, weights=(0.3, 0.7))
+            from datasketch import MinHash
+
+            template = MinHash(num_perm=NUM_PERM, hashfunc=int)
+            self._permutations, self._scheme = template.permutations, template.scheme  # made once, not per text
 
     def check(self, example: Example) -> tuple[str, str] | None:
         """(reason, detail) for a duplicate or near-duplicate of an earlier example; else remember it."""
@@ -64,7 +68,8 @@ class Deduper:
             return None
         from datasketch import MinHash
 
-        minhash = MinHash(num_perm=NUM_PERM, hashfunc=int)
+        minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=self._permutations,
+                          scheme=self._scheme)
         minhash.update_batch(shingle_hashes(text))
         signature = minhash.hashvalues
         for candidate in sorted(self._lsh.query(minhash)):

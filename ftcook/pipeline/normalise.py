@@ -11,6 +11,8 @@ from ..example import Example
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")  # keeps \t \n (\r handled below)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANKS = re.compile(r"\n{3,}")
+# anything normalise_text would change, apart from NFC (checked with unicodedata.is_normalized)
+_CHANGES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff\t\u00a0]|  |\n{3,}| \n|\n | $|^ |^\n|\n$")
 
 
 def normalise_text(text: str) -> str:
@@ -19,6 +21,8 @@ def normalise_text(text: str) -> str:
     >>> normalise_text("  Cafe\\u0301 \\r\\n\\r\\n\\r\\nnext\\x07  line\\t ")
     'Café\\n\\nnext line'
     """
+    if not _CHANGES.search(text) and unicodedata.is_normalized("NFC", text):
+        return text  # the common case, without splitting into lines
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip(" ") for line in text.split("\n")]
