@@ -246,3 +246,9 @@ def test_out_must_be_a_dataset_or_empty(tmp_path, qa_csv):
     (tmp_path / "ds" / "mine.txt").write_text("precious")
     result = invoke("build", "table", qa_csv, "--out", tmp_path / "ds")
     assert result.exit_code == 2 and "is not an ftcook dataset (no manifest.json)" in result.output
+
+
+def test_limit_reads_only_the_first_items(tmp_path):
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"answer {i}"} for i in range(10)])
+    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds", limit=4))
+    assert result.manifest["ledger"]["records"] == 4 and result.manifest["limit"] == 4

@@ -153,3 +153,12 @@ def test_unknown_language_code_is_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert result.output.startswith("Error: Recipe 'language', option lang: Value error, 'xx' is not an ISO "
                                     "639-1 code lingua detects; use one of: af, ar,")
+
+
+def test_a_broken_epub_is_skipped_as_unreadable(tmp_path):
+    (tmp_path / "broken.epub").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "ok.txt").write_text(EN[0], encoding="utf-8")
+    out, manifest = run(tmp_path, tmp_path / "broken.epub", tmp_path / "ok.txt")
+    skipped = rows(out / "skipped.jsonl")
+    assert [(s["id"], s["reason"]) for s in skipped] == [((tmp_path / "broken.epub").as_posix(), "unreadable")]
+    assert skipped[0]["detail"].startswith("not a readable EPUB")
