@@ -102,14 +102,25 @@ def generate(path: Path, megabytes: int, seed: int = 7) -> None:
             size += len(line.encode())
 
 
+def _memory_kb(pid: int) -> int:
+    """The process's proportional set size (shared pages split between the processes sharing them, so forked
+    helpers are not counted twice), or its resident set size where the kernel has no smaps_rollup."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+    except (FileNotFoundError, PermissionError, StopIteration):
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
 def _tree_rss_kb(pid: int) -> int:
+    """Memory of ``pid`` and all its descendants now (see ``_memory_kb``)."""
     total = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+            total += _memory_kb(p)
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack.extend(int(c) for c in f.read().split())

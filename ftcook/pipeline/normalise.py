@@ -11,8 +11,14 @@ from ..example import Example
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")  # keeps \t \n (\r handled below)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANKS = re.compile(r"\n{3,}")
-# anything normalise_text would change, apart from NFC (checked with unicodedata.is_normalized)
-_CHANGES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff\t\u00a0]|  |\n{3,}| \n|\n | $|^ |^\n|\n$")
+_ODD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff\t\u00a0]")  # \r, controls, tabs, odd spaces
+
+
+def _unchanged(text: str) -> bool:
+    """Whether ``normalise_text`` would return ``text`` as it is: plain substring tests, then one character
+    class scan - far cheaper than splitting into lines, and true for most text."""
+    return (text == text.strip() and "  " not in text and " \n" not in text and "\n " not in text
+            and "\n\n\n" not in text and not _ODD_CHARS.search(text) and unicodedata.is_normalized("NFC", text))
 
 
 def normalise_text(text: str) -> str:
@@ -21,7 +27,7 @@ def normalise_text(text: str) -> str:
     >>> normalise_text("  Cafe\\u0301 \\r\\n\\r\\n\\r\\nnext\\x07  line\\t ")
     'Café\\n\\nnext line'
     """
-    if not _CHANGES.search(text) and unicodedata.is_normalized("NFC", text):
+    if _unchanged(text):
         return text  # the common case, without splitting into lines
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text)
