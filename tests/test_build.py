@@ -252,3 +252,11 @@ def test_limit_reads_only_the_first_items(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"answer {i}"} for i in range(10)])
     result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds", limit=4))
     assert result.manifest["ledger"]["records"] == 4 and result.manifest["limit"] == 4
+
+
+def test_special_tokens_are_skipped_before_the_check_would_refuse_them(tmp_path):
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": "q", "completion": "ends here <|endoftext|> really"},
+                                       {"prompt": "q2", "completion": "fine"}])
+    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds"))
+    assert rows(tmp_path / "ds" / "skipped.jsonl")[0]["reason"] == "special_token"
+    assert result.report.ok

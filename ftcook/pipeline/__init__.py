@@ -71,20 +71,23 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     recipe = get_recipe(settings.recipe)(settings.options, counter=counter, model=model)
     renderer = Renderer(recipe.name, recipe.inline_templates())
     budget = Budget(counter, model.max_tokens, fmt, model.id)
-    deduper = Deduper(settings.near_duplicates)
     with DatasetWriter(settings.out) as dataset:
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
+        deduper = Deduper(settings.near_duplicates)
         stages = Stages(recipe, renderer, deduper, budget, ledger)
-        for item in recipe.records([Path(s) for s in settings.sources]):
-            if settings.limit is not None and ledger.records >= settings.limit:
-                break
-            ledger.records += 1
-            for example in stages.run(item):
-                name = side(example, settings.valid_fraction, settings.seed)
-                dataset.write(name, example.to_record(fmt))
-                ledger.kept += 1
-            if progress is not None and ledger.records % 500 == 0:
-                progress(ledger)
+        try:
+            for item in recipe.records([Path(s) for s in settings.sources]):
+                if settings.limit is not None and ledger.records >= settings.limit:
+                    break
+                ledger.records += 1
+                for example in stages.run(item):
+                    name = side(example, settings.valid_fraction, settings.seed)
+                    dataset.write(name, example.to_record(fmt))
+                    ledger.kept += 1
+                if progress is not None and ledger.records % 500 == 0:
+                    progress(ledger)
+        finally:
+            deduper.close()
         dataset.close_files()
         manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
         report = None
@@ -118,7 +121,8 @@ class Stages:
             self.ledger.skip(item)
             return []
         example = normalise_example(self.renderer.render(item))
-        problem = reject(example, self.recipe.min_chars) or self.deduper.check(example)
+        problem = (reject(example, self.recipe.min_chars, self.budget.counter.special_tokens_in)
+                   or self.deduper.check(example))
         if problem:
             self.ledger.skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []

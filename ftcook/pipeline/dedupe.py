@@ -15,6 +15,7 @@ import hashlib
 import numpy as np
 
 from ..example import Example
+from .seen import SeenIndex
 
 SHINGLE = 5
 NUM_PERM = 64
@@ -44,56 +45,48 @@ def shingle_hashes(text: str, k: int = SHINGLE) -> list[int]:
 
 
 class Deduper:
-    """Remembers what it has seen; ``check`` says whether an example repeats an earlier one."""
+    """Remembers what it has seen (in a ``SeenIndex``: flat memory); ``check`` says whether an example repeats an
+    earlier one. ``close`` deletes what it remembered."""
 
     def __init__(self, near_threshold: float | None = 0.85):
-        self.exact: dict[bytes, str] = {}
         self.threshold = near_threshold
-        self._signatures: np.ndarray | None = None  # one row per remembered text, grown by doubling
-        self._ids: list[str] = []
+        self.seen = SeenIndex()
         self._lsh = None
         if near_threshold:
-            from datasketch import MinHashLSH
+            from datasketch import MinHash, MinHashLSH
 
             # recall matters more than precision here: every candidate is confirmed below
             self._lsh = MinHashLSH(threshold=near_threshold, num_perm=NUM_PERM, weights=(0.3, 0.7))
-            from datasketch import MinHash
-
+            self.seen.install(self._lsh)
             template = MinHash(num_perm=NUM_PERM, hashfunc=int)
             self._permutations, self._scheme = template.permutations, template.scheme  # made once, not per text
+            self._dtype = template.hashvalues.dtype
 
     def check(self, example: Example) -> tuple[str, str] | None:
         """(reason, detail) for a duplicate or near-duplicate of an earlier example; else remember it."""
         key = hashlib.blake2b(f"{example.system or ''}\x1f{example.prompt}\x1f{example.completion}".encode(),
                               digest_size=16).digest()
-        first = self.exact.get(key)
+        first = self.seen.first_with(key, example.id)
         if first is not None:
             return "duplicate", f"same as {first}"
-        self.exact[key] = example.id
         text = f"{example.prompt}\n{example.completion}".strip()
         if self._lsh is None or len(text) < MIN_NEAR_CHARS:
             return None
         from datasketch import MinHash
 
-        minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=self._permutations,
-                          scheme=self._scheme)
+        minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=self._permutations, scheme=self._scheme)
         minhash.update_batch(shingle_hashes(text))
         signature = minhash.hashvalues
-        candidates = sorted(self._lsh.query(minhash))
+        candidates = self._lsh.query(minhash)
         if candidates:
-            similarity = np.mean(self._signatures[candidates] == signature, axis=1)
-            first = int(np.argmax(similarity >= self.threshold))
-            if similarity[first] >= self.threshold:
-                return "near_duplicate", f"{similarity[first]:.0%} like {self._ids[candidates[first]]}"
-        self._remember(minhash, signature, example.id)
+            rows = self.seen.signatures(sorted(candidates))
+            stored = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype).reshape(len(rows), -1)
+            similarity = np.mean(stored == signature, axis=1)
+            close = np.flatnonzero(similarity >= self.threshold)
+            if len(close):
+                return "near_duplicate", f"{similarity[close[0]]:.0%} like {rows[close[0]][1]}"
+        self._lsh.insert(self.seen.add_item(example.id, signature.tobytes()), minhash, check_duplication=False)
         return None
 
-    def _remember(self, minhash, signature: np.ndarray, item_id: str) -> None:
-        index = len(self._ids)
-        if self._signatures is None:
-            self._signatures = np.empty((1024, len(signature)), dtype=signature.dtype)
-        elif index == len(self._signatures):
-            self._signatures = np.concatenate([self._signatures, np.empty_like(self._signatures)])
-        self._signatures[index] = signature
-        self._lsh.insert(index, minhash, check_duplication=False)
-        self._ids.append(item_id)
+    def close(self) -> None:
+        self.seen.close()

@@ -15,6 +15,8 @@ REASONS = {
     "undecodable": "a file that is not text in any charset ftcook recognises",
     "empty": "nothing left to learn from after normalising (empty completion)",
     "too_short": "a completion shorter than the recipe's minimum",
+    "special_token": "contains special tokens of the target's tokenizer as text, which the API refuses (as "
+                     "'ftcook check' finds: forbidden_special_token)",
     "off_language": "text in another language than -o lang asks for",
     "duplicate": "the same prompt and completion as an earlier item (after normalising)",
     "near_duplicate": "nearly the same text as an earlier item (MinHash estimate of Jaccard similarity)",

@@ -16,6 +16,7 @@ from typing import Iterator, Literal
 from pydantic import Field, field_validator
 
 from ftcook.errors import InputError
+from ftcook.parallel import helper_processes, ordered_map
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import Recipe, RecipeOptions
 from ftcook.pipeline.ledger import Skip
@@ -23,8 +24,10 @@ from ftcook.pipeline.normalise import normalise_text
 from ftcook.text.chunk import Oversize, chunk_paragraphs
 from ftcook.text.decode import Undecodable
 from ftcook.text.extract import SUFFIXES, Paragraph, paragraphs
+from ftcook.tokens import get_counter
 
 DETECT_BATCH = 64  # chunks handed to lingua at once (it detects a batch on all cores)
+PARALLEL_MAX_BYTES = 4 * 1024 * 1024  # larger files stream in this process: a file in flight is held whole
 
 
 class Language(Recipe):
@@ -41,6 +44,8 @@ class Language(Recipe):
         mode: Literal["plain", "continue"] = Field(
             "plain", description="plain: empty prompt, the chunk is the completion; continue: the previous "
                                  "chunk of the same file is the prompt")
+        jobs: int | None = Field(None, ge=1, description="processes reading files, this one included (default: "
+                                                         "one per core, at most 8)")
 
         @field_validator("lang")
         @classmethod
@@ -55,45 +60,18 @@ class Language(Recipe):
         self._tokens: dict[str, int] = defaultdict(int)
 
     def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
-        for path in self.files(sources):
-            if isinstance(path, Skip):
-                yield path
-                continue
-            try:
-                yield from self._file(path)
-            except Undecodable as error:
-                yield Skip(str(path), "undecodable", error.problem)
-            except InputError as error:
-                yield Skip(str(path), "unreadable", error.problem)
-
-    def _file(self, path: Path) -> Iterator[dict | Skip]:
-        count = self.counter.count
-        texts = (Paragraph(p.place, normalise_text(p.text)) for p in paragraphs(path))
-        chunks = chunk_paragraphs((p for p in texts if p.text), count, self.options.max_tokens)
-        previous = ""
-        while batch := list(islice(chunks, DETECT_BATCH)):
-            for chunk, code in zip(batch, self._languages(batch)):
-                item_id = f"{path.as_posix()}:{chunk.place}"
-                if isinstance(chunk, Oversize):
-                    yield Skip(item_id, "too_long", f"one sentence of {chunk.tokens:,} tokens is longer than "
-                               f"max_tokens={self.options.max_tokens}", chunk.text)
-                    continue
-                if self.options.lang and code != self.options.lang:
-                    yield Skip(item_id, "off_language", f"detected {code or 'no language'}, not "
-                               f"{self.options.lang}", chunk.text)
-                    continue
-                self._chars[code or "all"] += chunk.chars
-                self._tokens[code or "all"] += chunk.tokens
-                yield {"id": item_id, "source": path.as_posix(), "place": chunk.place, "text": chunk.text,
-                       "previous": previous if self.options.mode == "continue" else "", "language": code or ""}
-                previous = chunk.text
-
-    def _languages(self, batch) -> list[str | None]:
-        """The ISO 639-1 code of each chunk when ``lang`` is set (lingua, all cores), else ``None``s."""
-        if not self.options.lang:
-            return [None] * len(batch)
-        found = detector().detect_languages_in_parallel_of([chunk.text for chunk in batch])
-        return [language.iso_code_639_1.name.lower() if language else None for language in found]
+        """Files up to 4 MB (a book) are read and chunked in helper processes, in order; larger ones here,
+        streaming."""
+        workers = helper_processes() if self.options.jobs is None else self.options.jobs - 1
+        jobs = ((entry, self.options, self.model.encoding, self.model.extra_special_tokens)
+                for entry in self.files(sources))
+        for entry, items in ordered_map(_file_job, jobs, workers):
+            for item in items if items is not None else file_items(entry, self.options, self.counter):
+                if isinstance(item, dict):
+                    code = item["language"] or "all"
+                    self._chars[code] += len(item["text"])
+                    self._tokens[code] += item["meta"]["tokens"]
+                yield item
 
     def stats(self) -> dict:
         """Tokens per character of the kept text in the target's encoding: what the language costs to train."""
@@ -102,6 +80,55 @@ class Language(Recipe):
             code: {"chars": self._chars[code], "tokens": self._tokens[code],
                    "tokens_per_char": round(self._tokens[code] / self._chars[code], 3) if self._chars[code] else None}
             for code in sorted(self._chars)}}
+
+
+def _file_job(job) -> tuple:
+    """(entry, its items) in a helper process; items ``None`` for a file too large to hold (read it here)."""
+    entry, options, encoding, extra_special = job
+    if isinstance(entry, Skip):
+        return entry, [entry]
+    if entry.stat().st_size > PARALLEL_MAX_BYTES:
+        return entry, None
+    return entry, list(file_items(entry, options, get_counter(encoding, extra_special)))
+
+
+def file_items(path: Path, options, counter) -> Iterator[dict | Skip]:
+    """The records of one file: chunks of whole sentences, or skips with their reason."""
+    try:
+        yield from _chunks(path, options, counter)
+    except Undecodable as error:
+        yield Skip(path.as_posix(), "undecodable", error.problem)
+    except InputError as error:
+        yield Skip(path.as_posix(), "unreadable", error.problem)
+
+
+def _chunks(path: Path, options, counter) -> Iterator[dict | Skip]:
+    texts = (Paragraph(p.place, normalise_text(p.text)) for p in paragraphs(path))
+    chunks = chunk_paragraphs((p for p in texts if p.text), counter.count, options.max_tokens)
+    previous = ""
+    while batch := list(islice(chunks, DETECT_BATCH)):
+        for chunk, code in zip(batch, _languages(batch, options.lang)):
+            item_id = f"{path.as_posix()}:{chunk.place}"
+            if isinstance(chunk, Oversize):
+                yield Skip(item_id, "too_long", f"one sentence of {chunk.tokens:,} tokens is longer than "
+                           f"max_tokens={options.max_tokens}", chunk.text)
+                continue
+            if options.lang and code != options.lang:
+                yield Skip(item_id, "off_language", f"detected {code or 'no language'}, not {options.lang}",
+                           chunk.text)
+                continue
+            yield {"id": item_id, "source": path.as_posix(), "place": chunk.place, "text": chunk.text,
+                   "previous": previous if options.mode == "continue" else "", "language": code or "",
+                   "meta": {"tokens": chunk.tokens}}
+            previous = chunk.text
+
+
+def _languages(batch, lang: str | None) -> list[str | None]:
+    """The ISO 639-1 code of each chunk when ``lang`` is set (lingua, all cores), else ``None``s."""
+    if not lang:
+        return [None] * len(batch)
+    found = detector().detect_languages_in_parallel_of([chunk.text for chunk in batch])
+    return [language.iso_code_639_1.name.lower() if language else None for language in found]
 
 
 def language_of(code: str):
