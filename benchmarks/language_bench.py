@@ -47,68 +47,54 @@ SEEDS = {
 }
 ENDS = {"zh": "。", "ja": "。", "ru": ".", "ar": ".", "en": "."}
 
-BASELINE = r"""
+# The naive loop: each whole file, split on "\n\n", tokens counted one chunk at a time, packed to the budget.
+_NAIVE_LOOP = r"""
 import json, sys
 from pathlib import Path
 from ftcook.tokens import _load_tiktoken
 enc = _load_tiktoken("cl100k_base")
 budget = int(sys.argv[2])
-with open(sys.argv[3], "w", encoding="utf-8") as out:
-    for path in sorted(Path(sys.argv[1]).glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
+
+
+def chunks(folder):
+    for path in sorted(Path(folder).glob("*.txt")):
         chunk, tokens = [], 0
-        for para in text.split("\n\n"):
+        for para in path.read_text(encoding="utf-8").split("\n\n"):
             n = len(enc.encode(para + "\n\n"))
             if chunk and tokens + n > budget:
-                out.write(json.dumps({"prompt": "", "completion": "\n\n".join(chunk)}, ensure_ascii=False) + "\n")
+                yield "\n\n".join(chunk)
                 chunk, tokens = [], 0
             chunk.append(para)
             tokens += n
         if chunk:
-            out.write(json.dumps({"prompt": "", "completion": "\n\n".join(chunk)}, ensure_ascii=False) + "\n")
+            yield "\n\n".join(chunk)
 """
 
-
-SAME_WORK = r"""
-import hashlib, json, sys, unicodedata
-from pathlib import Path
-from datasketch import MinHash, MinHashLSH
-from ftcook.tokens import _load_tiktoken
-enc = _load_tiktoken("cl100k_base")
-budget = int(sys.argv[2])
-seen, lsh, kept = set(), MinHashLSH(threshold=0.85, num_perm=64), 0
-
-
-def keep(text, out):
-    global kept
-    text = unicodedata.normalize("NFC", text).strip()
-    if not text or text in seen:
-        return
-    seen.add(text)
-    m = MinHash(num_perm=64)
-    m.update_batch([text[i:i + 5].encode() for i in range(max(1, len(text) - 4))])
-    if lsh.query(m):
-        return
-    lsh.insert(kept, m)
-    kept += 1
-    side = "valid" if hashlib.blake2b(text.encode(), digest_size=8).digest()[0] < 26 else "train"
-    out.write(json.dumps({"messages": [{"role": "assistant", "content": text}], "side": side},
-                         ensure_ascii=False) + "\n")
-
-
+BASELINE = _NAIVE_LOOP + r"""
 with open(sys.argv[3], "w", encoding="utf-8") as out:
-    for path in sorted(Path(sys.argv[1]).glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        chunk, tokens = [], 0
-        for para in text.split("\n\n"):
-            n = len(enc.encode(para + "\n\n"))
-            if chunk and tokens + n > budget:
-                keep("\n\n".join(chunk), out)
-                chunk, tokens = [], 0
-            chunk.append(para)
-            tokens += n
-        if chunk:
-            keep("\n\n".join(chunk), out)
+    for text in chunks(sys.argv[1]):
+        out.write(json.dumps({"prompt": "", "completion": text}, ensure_ascii=False) + "\n")
+"""
+
+SAME_WORK = _NAIVE_LOOP + r"""
+import hashlib, unicodedata
+from datasketch import MinHash, MinHashLSH
+seen, lsh, kept = set(), MinHashLSH(threshold=0.85, num_perm=64), 0
+with open(sys.argv[3], "w", encoding="utf-8") as out:
+    for text in chunks(sys.argv[1]):
+        text = unicodedata.normalize("NFC", text).strip()
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        m = MinHash(num_perm=64)
+        m.update_batch([text[i:i + 5].encode() for i in range(max(1, len(text) - 4))])
+        if lsh.query(m):
+            continue
+        lsh.insert(kept, m)
+        kept += 1
+        side = "valid" if hashlib.blake2b(text.encode(), digest_size=8).digest()[0] < 26 else "train"
+        out.write(json.dumps({"messages": [{"role": "assistant", "content": text}], "side": side},
+                             ensure_ascii=False) + "\n")
 total = 0
 with open(sys.argv[3], encoding="utf-8") as f:  # the check: every example's tokens counted again
     for line in f:
