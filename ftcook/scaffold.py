@@ -51,12 +51,14 @@ def new_recipe(name: str, package: bool = False, base: str | None = None, direct
     if package:
         root = Path(directory or ".") / f"ftcook-{name.replace('_', '-')}"
         code_dir, tests = root / module, root / "tests"
-        files = {code_dir / "__init__.py": "recipe.py.jinja", root / "pyproject.toml": "pyproject.toml.jinja",
+        module_path = code_dir / "__init__.py"
+        files = {module_path: "recipe.py.jinja", root / "pyproject.toml": "pyproject.toml.jinja",
                  root / "README.md": "README.md.jinja"}
     else:
         root = Path(directory) if directory else user_recipes_dir()
         code_dir, tests = root, root / "tests"
-        files = {root / f"{name}.py": "recipe.py.jinja"}
+        module_path = root / f"{name}.py"
+        files = {module_path: "recipe.py.jinja"}
     files[tests / f"test_{name}.py"] = "test_recipe.py.jinja"
     files[tests / "fixtures" / "sample.txt"] = "sample.txt"
     templates = code_dir / "templates" / name
@@ -66,7 +68,7 @@ def new_recipe(name: str, package: bool = False, base: str | None = None, direct
     contents = {path: _render(source, context) for path, source in files.items()}
     if base:
         code, parts = _from_recipe(base, name)
-        contents[files and next(iter(files))] = code
+        contents[module_path] = code
         contents.update({templates / part: text for part, text in parts.items()})
     else:
         contents.update({templates / part: (SCAFFOLD / part).read_text(encoding="utf-8")

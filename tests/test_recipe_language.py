@@ -113,6 +113,8 @@ def test_html_and_folders(tmp_path):
     (folder / "a.html").write_text(f"<html><head><title>x</title></head><body><p>{RU[0]}</p><script>var x;"
                                    f"</script><p>{RU[1]}</p></body></html>", encoding="utf-8")
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD.txt").write_text("ref: refs/heads/main")  # hidden folders are not sources
     out, manifest = run(tmp_path, folder)
     assert texts(out) == [f"{RU[0]}\n\n{RU[1]}"]
     assert manifest["ledger"]["skipped_by_reason"] == {"unsupported_file": 1}

@@ -73,30 +73,11 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     budget = Budget(counter, model.max_tokens, fmt, model.id)
     with DatasetWriter(settings.out) as dataset:
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
-        deduper = Deduper(settings.near_duplicates)
-        stages = Stages(recipe, renderer, deduper, budget, ledger)
-        try:
-            for item in recipe.records([Path(s) for s in settings.sources]):
-                if settings.limit is not None and ledger.records >= settings.limit:
-                    break
-                ledger.records += 1
-                for example in stages.run(item):
-                    name = side(example, settings.valid_fraction, settings.seed)
-                    dataset.write(name, example.to_record(fmt))
-                    ledger.kept += 1
-                if progress is not None and ledger.records % 500 == 0:
-                    progress(ledger)
-        finally:
-            deduper.close()
+        stages = Stages(recipe, renderer, Deduper(settings.near_duplicates), budget, ledger)
+        _write_examples(settings, recipe, stages, fmt, dataset, progress)
         dataset.close_files()
         manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
-        report = None
-        if check and dataset.counts["train"]:
-            from ..check import run_check
-
-            report = run_check(dataset.path("train.jsonl"), model.id)
-            manifest["check"] = {"ok": report.ok, "findings": {f.code: f.count for f in report.findings},
-                                 "tokens": report.to_dict().get("tokens")}
+        report = _check(dataset, model, manifest) if check and dataset.counts["train"] else None
         dataset.write_manifest(manifest)
     if report is not None:
         report.path = str(Path(settings.out) / "train.jsonl")
@@ -108,6 +89,32 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         raise NothingKept(f"No examples kept from {ledger.records} items ({reasons}) - see "
                           f"{Path(settings.out) / 'skipped.jsonl'}")
     return result
+
+
+def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str, dataset, progress) -> None:
+    """Every item of the recipe through the stages; kept examples to train or valid. The duplicate index is
+    deleted at the end (before the check)."""
+    ledger = stages.ledger
+    with stages.deduper:
+        for item in recipe.records([Path(s) for s in settings.sources]):
+            if settings.limit is not None and ledger.records >= settings.limit:
+                break
+            ledger.records += 1
+            for example in stages.run(item):
+                dataset.write(side(example, settings.valid_fraction, settings.seed), example.to_record(fmt))
+                ledger.kept += 1
+            if progress is not None and ledger.records % 500 == 0:
+                progress(ledger)
+
+
+def _check(dataset, model, manifest: dict):
+    """``ftcook check`` of train.jsonl; its summary goes into the manifest."""
+    from ..check import run_check
+
+    report = run_check(dataset.path("train.jsonl"), model.id)
+    manifest["check"] = {"ok": report.ok, "findings": {f.code: f.count for f in report.findings},
+                         "tokens": report.to_dict().get("tokens")}
+    return report
 
 
 class Stages:

@@ -90,3 +90,9 @@ class Deduper:
 
     def close(self) -> None:
         self.seen.close()
+
+    def __enter__(self) -> "Deduper":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -73,8 +73,8 @@ class Recipe:
         for source in map(Path, sources):
             if source.is_dir():
                 for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                    if path.name.startswith("."):
-                        continue
+                    if any(part.startswith(".") for part in path.relative_to(source).parts):
+                        continue  # hidden files and folders (.git, .DS_Store) are not sources
                     if self.accepts(path):
                         yield path
                     else:
