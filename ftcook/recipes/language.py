@@ -74,7 +74,8 @@ class Language(Recipe):
                 yield item
 
     def stats(self) -> dict:
-        """Tokens per character of the kept text in the target's encoding: what the language costs to train."""
+        """Tokens per character of the text read (duplicates included) in the target's encoding: what the language
+        costs to train."""
         encoding = self.counter.encoding if self.counter else ""
         return {"encoding": encoding, "languages": {
             code: {"chars": self._chars[code], "tokens": self._tokens[code],
