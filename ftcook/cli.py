@@ -141,22 +141,27 @@ def models(as_json):
               "'ftcook models --json' shows every field with its source.", style="dim")
 
 
-def _options(values: tuple[str, ...]) -> dict[str, str]:
+def _options(values: tuple[str, ...]) -> dict[str, str | list[str]]:
     options = {}
     for value in values:
         key, sep, rest = value.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"{value!r} is not key=value, e.g. -o lang=zh", param_hint="-o")
-        options[key.strip()] = rest
+        key = key.strip()
+        if key in options:  # a repeated key gives a list: -o me=a@x.org -o me=b@y.org
+            previous = options[key]
+            options[key] = [*previous, rest] if isinstance(previous, list) else [previous, rest]
+        else:
+            options[key] = rest
     return options
 
 
 @cli.command()
 @click.argument("recipe")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--out", "-d", "out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "-d", "out", type=click.Path(file_okay=False),
               help="Dataset folder to write (train.jsonl, valid.jsonl, skipped.jsonl, manifest.json); a previous "
-                   "dataset there is replaced when the build succeeds.")
+                   "dataset there is replaced when the build succeeds. Required unless --preview.")
 @click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
               help="A recipe option (repeatable), e.g. -o lang=zh; 'ftcook recipes show RECIPE' lists them.")
 @click.option("--model", "-m", default=None, metavar="MODEL", help="Target model (default: local:default).")
@@ -169,10 +174,15 @@ def _options(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--near-duplicates", type=click.FloatRange(0, 1, min_open=True), default=0.85, show_default=True,
               help="Skip examples at least this similar to an earlier one (MinHash Jaccard estimate).")
 @click.option("--exact-only", is_flag=True, help="Skip exact duplicates only, no near-duplicate search.")
+@click.option("--redact/--no-redact", default=None,
+              help="Replace other people's addresses, phone numbers, card numbers, IBANs, URLs with tokens and "
+                   "secrets by placeholders (default: on for the email recipe, off for others).")
+@click.option("--preview", type=click.IntRange(1), default=None, metavar="N",
+              help="Print N redacted examples and write nothing (to check the privacy gate first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only errors and the summary of the check.")
 def build(recipe, sources, out, options, model, fmt, valid_fraction, seed, limit, near_duplicates, exact_only,
-          as_json, quiet):
+          redact, preview, as_json, quiet):
     """Build a dataset from SOURCES (files or folders) with RECIPE, then check it.
 
     Every source item is kept or skipped with a reason (skipped.jsonl); the same inputs, options and seed
@@ -185,8 +195,15 @@ def build(recipe, sources, out, options, model, fmt, valid_fraction, seed, limit
     from .pipeline.report import render_build
     from .progress import BuildProgress
 
-    settings = BuildSettings(recipe, [Path(s) for s in sources], Path(out), _options(options), model,
-                             valid_fraction, seed, limit, fmt, None if exact_only else near_duplicates)
+    if out is None and preview is None:
+        raise click.UsageError("Missing option '--out' / '-d' (the dataset folder to write).")
+    settings = BuildSettings(recipe, [Path(s) for s in sources], Path(out or "."), _options(options), model,
+                             valid_fraction, seed, limit, fmt, None if exact_only else near_duplicates, redact, preview)
+    if preview is not None:
+        from .pipeline.preview import run_preview
+
+        run_preview(settings, console(), as_json=as_json)
+        return
     with BuildProgress(enabled=not (quiet or as_json)) as progress:
         result = run_build(settings, progress=progress.update)
     if as_json:
@@ -259,6 +276,32 @@ def templates_copy(name, force):
 
     target = copy_template(name, force=force)
     click.echo(f"Copied {name} to {target} - edit it; builds use it from now on.")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def samples(ctx):
+    """Small sources shipped with ftcook, so the cookbook's commands run as written."""
+    if ctx.invoked_subcommand is None:
+        from .samples import SAMPLES
+
+        for sample in SAMPLES.values():
+            console().print(f"{sample.name:<8} {sample.path}\n         {sample.about}", markup=False)
+        console().print("\nCopy one with 'ftcook samples copy NAME [DIR]'.", style="dim")
+
+
+@samples.command("copy")
+@click.argument("name")
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+def samples_copy(name, directory):
+    """Copy sample NAME into DIRECTORY (default: the current folder)."""
+    from pathlib import Path
+
+    from .samples import copy_sample, get_sample
+
+    target = copy_sample(name, Path(directory))
+    click.echo(f"Copied {target} - build it with 'ftcook build {get_sample(name).recipe} {target} ...' "
+               f"(see docs/recipes/{get_sample(name).recipe}.md)")
 
 
 @cli.command("new-recipe")

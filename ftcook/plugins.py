@@ -19,7 +19,7 @@ from .home import user_recipes_dir
 hookspec = pluggy.HookspecMarker("ftcook")
 hookimpl = pluggy.HookimplMarker("ftcook")
 
-BUILTIN_MODULES = ("ftcook.recipes.language", "ftcook.recipes.table")
+BUILTIN_MODULES = ("ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table")
 
 
 class PluginError(FtcookError):

@@ -27,6 +27,7 @@ from .dedupe import Deduper
 from .filters import reject
 from .ledger import REASONS, Ledger, Skip, excerpt
 from .normalise import normalise_example
+from .redact import Redactor
 from .split import side
 
 OUTPUT_FORMATS = (CHAT, COMPLETION)
@@ -44,6 +45,8 @@ class BuildSettings:
     limit: int | None = None
     format: str | None = None  # default: the model's
     near_duplicates: float | None = 0.85  # Jaccard threshold; None: exact duplicates only
+    redact: bool | None = None  # the privacy gate; None: the recipe's default (on for email)
+    preview: int | None = None  # stop after this many redacted examples and keep them in BuildResult.preview
 
 
 @dataclass
@@ -52,6 +55,7 @@ class BuildResult:
     manifest: dict
     ledger: Ledger
     report: object | None  # ftcook.check.Report of train.jsonl
+    preview: list[Example] = field(default_factory=list)
 
 
 class NothingKept(FtcookError):
@@ -71,40 +75,60 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     recipe = get_recipe(settings.recipe)(settings.options, counter=counter, model=model)
     renderer = Renderer(recipe.name, recipe.inline_templates())
     budget = Budget(counter, model.max_tokens, fmt, model.id)
+    redactor = _redactor(settings, recipe)
     with DatasetWriter(settings.out) as dataset:
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
-        stages = Stages(recipe, renderer, Deduper(settings.near_duplicates), budget, ledger)
-        _write_examples(settings, recipe, stages, fmt, dataset, progress)
+        stages = Stages(recipe, renderer, Deduper(settings.near_duplicates), budget, ledger, redactor)
+        preview = _write_examples(settings, recipe, stages, fmt, dataset, progress)
         dataset.close_files()
         manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
-        report = _check(dataset, model, manifest) if check and dataset.counts["train"] else None
+        manifest["redaction"] = {"enabled": False} if redactor is None else {"enabled": True, **redactor.to_dict()}
+        checking = check and dataset.counts["train"] and settings.preview is None
+        report = _check(dataset, model, manifest) if checking else None
         dataset.write_manifest(manifest)
     if report is not None:
         report.path = str(Path(settings.out) / "train.jsonl")
     if progress is not None:
         progress(ledger)
-    result = BuildResult(Path(settings.out), manifest, ledger, report)
-    if not ledger.kept:
+    result = BuildResult(Path(settings.out), manifest, ledger, report, preview)
+    if not ledger.kept and settings.preview is None:
         reasons = ", ".join(f"{n} {code}" for code, n in ledger.skipped.most_common()) or "no items"
         raise NothingKept(f"No examples kept from {ledger.records} items ({reasons}) - see "
                           f"{Path(settings.out) / 'skipped.jsonl'}")
     return result
 
 
-def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str, dataset, progress) -> None:
+def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str, dataset, progress) -> list:
     """Every item of the recipe through the stages; kept examples to train or valid. The duplicate index is
-    deleted at the end (before the check)."""
+    deleted at the end (before the check). With ``settings.preview`` it stops after that many examples with
+    placeholders in them, and returns those."""
     ledger = stages.ledger
+    preview = []
+    records = recipe.records([Path(s) for s in settings.sources])
     with stages.deduper:
-        for item in recipe.records([Path(s) for s in settings.sources]):
+        for item in records:
             if settings.limit is not None and ledger.records >= settings.limit:
                 break
             ledger.records += 1
             for example in stages.run(item):
                 dataset.write(side(example, settings.valid_fraction, settings.seed), example.to_record(fmt))
                 ledger.kept += 1
+                if settings.preview is not None and example.meta.get("redacted"):
+                    preview.append(example)
             if progress is not None and ledger.records % 500 == 0:
                 progress(ledger)
+            if settings.preview is not None and len(preview) >= settings.preview:
+                break
+    if hasattr(records, "close"):
+        records.close()  # a recipe's generator cleans up (temporary files) when stopped early
+    return preview
+
+
+def _redactor(settings: BuildSettings, recipe) -> Redactor | None:
+    enabled = recipe.redact_default if settings.redact is None else settings.redact
+    if settings.preview is not None and not enabled:
+        raise UsageError("--preview shows redacted examples; it cannot be used with --no-redact")
+    return Redactor(**recipe.redaction()) if enabled else None
 
 
 def _check(dataset, model, manifest: dict):
@@ -120,8 +144,10 @@ def _check(dataset, model, manifest: dict):
 class Stages:
     """normalise → filter → dedupe → redact → fit, for one item; skips go to the ledger."""
 
-    def __init__(self, recipe, renderer: Renderer, deduper: Deduper, budget: Budget, ledger: Ledger):
+    def __init__(self, recipe, renderer: Renderer, deduper: Deduper, budget: Budget, ledger: Ledger,
+                 redactor: Redactor | None = None):
         self.recipe, self.renderer, self.deduper, self.budget, self.ledger = recipe, renderer, deduper, budget, ledger
+        self.redactor = redactor
 
     def run(self, item) -> list[Example]:
         if isinstance(item, Skip):
@@ -133,6 +159,8 @@ class Stages:
         if problem:
             self.ledger.skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []
+        if self.redactor is not None:
+            example = self.redactor.redact(example)
         pieces = self.budget.fit(self.recipe.redact(example))
         self.ledger.split_parts += len(pieces) - 1
         kept = []

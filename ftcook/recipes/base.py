@@ -35,6 +35,8 @@ class Recipe:
     reasons: ClassVar[dict[str, str]] = {}
     #: fewest characters a completion needs to be kept (shorter ones are skipped as ``too_short``)
     min_chars: ClassVar[int] = 1
+    #: whether the pipeline's privacy gate (ftcook.pipeline.redact) is on unless --redact/--no-redact says
+    redact_default: ClassVar[bool] = False
 
     Options: ClassVar[type[RecipeOptions]] = RecipeOptions
 
@@ -57,8 +59,13 @@ class Recipe:
         """Template text given as options (the table recipe's ``-o prompt="{{ q }}"``), by part."""
         return {}
 
+    def redaction(self) -> dict:
+        """Settings for the privacy gate (``Redactor``): ``keep`` (addresses not to redact, e.g. the user's own),
+        ``keep_patterns``, ``region`` (country for phone numbers without +code)."""
+        return {}
+
     def redact(self, example):
-        """The redaction hook: return the example with private data removed (the email recipe fills it)."""
+        """A recipe's own redaction after the privacy gate's (when it is on): return the example changed."""
         return example
 
     def stats(self) -> dict:

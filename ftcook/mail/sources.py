@@ -1,0 +1,217 @@
+"""Mailboxes as streams of raw messages: mbox (plain or ``.gz``; Gmail Takeout, Thunderbird, Apple Mail's
+``*.mbox`` folders), Maildir trees (stdlib ``mailbox.Maildir``; ``cur``/``new``, nested and Maildir++ folders),
+folders of ``.eml`` files and single ``.eml`` files.
+
+mbox files are split here rather than by ``mailbox.mbox``, which reads a whole table of contents first, cannot
+read gzip, and raises on a ``From `` line with non-ASCII bytes. The rule is the usual one (a line starting with
+``From `` after a blank line or at the start of the file) and ``>From `` lines are unescaped (mboxrd). Files are
+read in blocks, so a mailbox of several GB is never in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import mailbox
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..pipeline.ledger import Skip
+
+BLOCK = 4 * 1024 * 1024
+#: folders/files whose names say they hold the mail "me" sent (lowercase; Gmail's label is "Sent")
+SENT_NAMES = ("sent", "sent mail", "sent items", "sent messages", "gesendet", "gesendete elemente",
+              "gesendete objekte", "envoyés", "éléments envoyés", "enviados", "elementos enviados", "inviata",
+              "posta inviata", "已发送", "送信済み", "отправленные", "verzonden")
+MBOX_SUFFIXES = (".mbox", ".mbx", ".mbs", "")
+MAILDIR_PARTS = ("cur", "new")
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MailSource:
+    """One mailbox: ``kind`` is mbox, mbox.gz, maildir or eml; ``folder`` its name for Sent detection."""
+
+    path: Path
+    kind: str
+    folder: str
+
+    @property
+    def is_sent(self) -> bool:
+        return is_sent_folder(self.folder)
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A message's bytes and where it is: ``place`` like ``"Sent.mbox:message 12 (byte 40960)"``."""
+
+    place: str
+    data: bytes
+    folder: str
+
+
+def is_sent_folder(name: str) -> bool:
+    """Whether a folder name is a Sent folder, in the common clients and languages.
+
+    >>> is_sent_folder("INBOX.Sent Items"), is_sent_folder("[Gmail]/Sent Mail"), is_sent_folder("Inbox")
+    (True, True, False)
+    """
+    last = re.split(r"[./\\]", name.strip(". ").lower())[-1] if name else ""
+    return last.removesuffix(".mbox") in SENT_NAMES or name.lower().removesuffix(".mbox") in SENT_NAMES
+
+
+def discover(sources: list[Path]) -> Iterator[MailSource | Skip]:
+    """The mailboxes in ``sources`` (files or folders, searched recursively); other files are skipped with
+    ``unsupported_file``. Raises ``InputError`` for a source that does not exist."""
+    from ..errors import InputError
+
+    for source in map(Path, sources):
+        if source.is_dir():
+            yield from _walk(source, source)
+        elif source.is_file():
+            found = _file_kind(source)
+            if found is None:
+                raise InputError(source, "not a mailbox (no 'From ' line at the start and no mail headers)",
+                                 hint="pass an mbox file, a Maildir folder, a folder of .eml files or an .eml file")
+            yield MailSource(source, found, _folder_name(source))
+        else:
+            raise InputError(source, "no such file or folder")
+
+
+def _walk(root: Path, folder: Path) -> Iterator[MailSource | Skip]:
+    if _is_maildir(folder):
+        yield MailSource(folder, "maildir", _folder_name(folder) if folder != root else folder.name)
+    for path in sorted(folder.iterdir()):
+        if path.name in MAILDIR_PARTS + ("tmp",) and _is_maildir(folder):
+            continue
+        if path.is_dir():
+            yield from _walk(root, path)  # Maildir++ subfolders start with "." and are read too
+        elif path.is_file():
+            if path.name.startswith(".") or path.name in ("table_of_contents", "Info.plist"):
+                continue  # Apple Mail's and the OS's bookkeeping files
+            kind = _file_kind(path)
+            if kind is None:
+                yield Skip(str(path), "unsupported_file", detail="not a mailbox or message (.msf, .dat, ...)")
+            else:
+                yield MailSource(path, kind, _folder_name(path))
+
+
+def _is_maildir(folder: Path) -> bool:
+    return all((folder / part).is_dir() for part in MAILDIR_PARTS)
+
+
+def _folder_name(path: Path) -> str:
+    """The mail folder a file or Maildir stands for: Apple Mail's ``Sent Messages.mbox/mbox`` → ``Sent
+    Messages``; Maildir++ ``.Sent`` → ``Sent``; ``Sent.mbox.gz`` → ``Sent``."""
+    name = path.name
+    if name == "mbox" and path.parent.suffix == ".mbox":
+        name = path.parent.name
+    for suffix in (".gz", ".mbox", ".mbx", ".eml"):
+        name = name.removesuffix(suffix)
+    return name.lstrip(".")
+
+
+def _file_kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return "mbox.gz"
+    if name.endswith(".eml"):
+        return "eml"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2048)
+    except OSError:
+        return None
+    if head.startswith(b"From "):
+        return "mbox"
+    if re.match(rb"(?:[!-9;-~]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*){2,}", head) and path.suffix.lower() in ("", ".msg", ".txt", ".mail"):
+        return "eml"  # a lone message without the .eml suffix (Maildir-style file copied out)
+    return None
+
+
+def messages(source: MailSource) -> Iterator[RawMessage]:
+    """The raw messages of one mailbox, in file order."""
+    if source.kind == "eml":
+        yield RawMessage(source.path.name, source.path.read_bytes(), source.folder)
+    elif source.kind == "maildir":
+        yield from _maildir(source)
+    else:
+        opener = gzip.open if source.kind == "mbox.gz" else open
+        with opener(source.path, "rb") as f:
+            for number, (offset, data) in enumerate(split_mbox(f), 1):
+                yield RawMessage(f"{source.path.name}:message {number} (byte {offset})", data, source.folder)
+
+
+def _maildir(source: MailSource) -> Iterator[RawMessage]:
+    box = mailbox.Maildir(source.path, factory=None, create=False)
+    keyed = []
+    for key in box.iterkeys():
+        keyed.append((box._lookup(key), key))  # the file's relative path ("cur/1699.M1P2.host:2,S"), for order
+    for subpath, key in sorted(keyed):
+        try:
+            data = box.get_bytes(key)
+        except (OSError, KeyError):
+            continue  # removed while reading
+        yield RawMessage(f"{source.path.name}/{subpath}", data, source.folder)
+
+
+def split_mbox(stream) -> Iterator[tuple[int, bytes]]:
+    """(byte offset, message bytes without the ``From `` line) for each message of an mbox stream.
+
+    >>> import io
+    >>> [m for _, m in split_mbox(io.BytesIO(b"From a\\nX: 1\\n\\n>From here\\n\\nFrom b\\nX: 2\\n\\nhi\\n"))]
+    [b'X: 1\\n\\nFrom here\\n', b'X: 2\\n\\nhi\\n']
+    """
+    buffer = b""
+    base = 0  # file offset of buffer[0]
+    start = None  # offset in buffer of the current message's "From " line
+    eof = False
+    while not eof:
+        block = stream.read(BLOCK)
+        eof = not block
+        buffer += block
+        if start is None:
+            if not buffer.startswith(b"From "):
+                first = buffer.find(b"\nFrom ")
+                if first < 0:
+                    if eof:
+                        return
+                    keep = max(0, len(buffer) - 6)
+                    buffer, base = buffer[keep:], base + keep
+                    continue
+                buffer, base = buffer[first + 1:], base + first + 1
+            start = 0
+        search = start + 1
+        while True:
+            at = _separator(buffer, search)
+            if at < 0:
+                break
+            yield base + start, _message(buffer[start:at])
+            start = search = at
+        if eof:
+            yield base + start, _message(buffer[start:])
+        else:
+            buffer, base, start = buffer[start:], base + start, 0
+
+
+def _separator(buffer: bytes, search: int) -> int:
+    """Where the next ``From `` line that follows a blank line starts, or -1."""
+    at = buffer.find(b"\n\nFrom ", search)
+    at_crlf = buffer.find(b"\n\r\nFrom ", search)
+    if at_crlf >= 0 and (at < 0 or at_crlf < at):
+        return at_crlf + 3
+    return at + 2 if at >= 0 else -1
+
+
+def _message(chunk: bytes) -> bytes:
+    """One mbox entry without its ``From `` line, with ``>From `` unescaped and the separator's blank line gone."""
+    newline = chunk.find(b"\n")
+    body = chunk[newline + 1:] if newline >= 0 else b""
+    if body.endswith(b"\r\n\r\n"):
+        body = body[:-2]
+    elif body.endswith(b"\n\n"):
+        body = body[:-1]
+    if b"\n>" in body and b"From " in body:
+        body = _ESCAPED_FROM.sub(rb"\1", body)
+    return body

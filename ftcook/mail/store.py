@@ -1,0 +1,93 @@
+"""The thread index: every parsed message in a temporary SQLite file, found by Message-ID or subject, so a
+multi-GB mailbox is threaded with flat memory. Deleted when closed."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import tempfile
+from typing import Iterator
+
+import orjson
+
+from .message import Mail
+
+_PREFIX = re.compile(r"^\s*((re|aw|fw|fwd|wg|tr|sv|vs|antw|rv|r|ref|rif|odp|回复|回覆|答复|转发|轉寄|返信|転送)"
+                     r"\s*(\[\d+\])?\s*[:：]\s*|\[[^\]]{1,40}\]\s*)+", re.IGNORECASE)
+_REPLY = re.compile(r"^\s*(re|aw|sv|vs|antw|rv|r|odp|回复|回覆|答复|返信)\s*(\[\d+\])?\s*[:：]", re.IGNORECASE)
+
+
+def topic(subject: str) -> str:
+    """A subject without reply/forward prefixes and list tags, for matching a thread.
+
+    >>> topic("RE: AW: [team] Fwd: Lunch  on Friday"), topic("回复：周五午饭")
+    ('lunch on friday', '周五午饭')
+    """
+    return " ".join(_PREFIX.sub("", subject).split()).lower()
+
+
+def is_reply_subject(subject: str) -> bool:
+    return bool(_REPLY.match(subject))
+
+
+class MailIndex:
+    def __init__(self):
+        handle, self.path = tempfile.mkstemp(prefix="ftcook-mail-", suffix=".sqlite")
+        os.close(handle)
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE mail(pos INTEGER PRIMARY KEY, msgid TEXT, topic TEXT, mine INTEGER, data BLOB);
+        """)
+
+    def __enter__(self) -> "MailIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+            os.unlink(self.path)
+
+    def add(self, pos: int, mail: Mail, mine: bool) -> None:
+        self.db.execute("INSERT INTO mail VALUES (?, ?, ?, ?, ?)",
+                        (pos, mail.message_id, topic(mail.subject), int(mine), orjson.dumps(mail.to_dict())))
+
+    def finish(self) -> None:
+        """Index the columns once everything is in (faster than indexing while inserting)."""
+        self.db.executescript("CREATE INDEX mail_msgid ON mail(msgid, pos); CREATE INDEX mail_topic ON mail(topic);")
+
+    def all(self) -> Iterator[tuple[int, bool, Mail]]:
+        for pos, mine, data in self.db.execute("SELECT pos, mine, data FROM mail ORDER BY pos"):
+            yield pos, bool(mine), _mail(data)
+
+    def mine(self) -> Iterator[Mail]:
+        for (data,) in self.db.execute("SELECT data FROM mail WHERE mine = 1 ORDER BY pos"):
+            yield _mail(data)
+
+    def first_pos(self, message_id: str | None) -> int | None:
+        """Where a Message-ID is first seen (a later copy is a duplicate)."""
+        if not message_id:
+            return None
+        row = self.db.execute("SELECT min(pos) FROM mail WHERE msgid = ?", (message_id,)).fetchone()
+        return row[0]
+
+    def by_id(self, message_id: str | None) -> Mail | None:
+        if not message_id:
+            return None
+        row = self.db.execute("SELECT data FROM mail WHERE msgid = ? ORDER BY pos LIMIT 1", (message_id,)).fetchone()
+        return _mail(row[0]) if row else None
+
+    def by_topic(self, subject: str, exclude_pos: int) -> list[Mail]:
+        """Messages of the same thread subject written by others."""
+        rows = self.db.execute("SELECT data FROM mail WHERE topic = ? AND mine = 0 AND pos != ? ORDER BY pos LIMIT 200",
+                               (topic(subject), exclude_pos))
+        return [_mail(data) for (data,) in rows]
+
+
+def _mail(data: bytes) -> Mail:
+    return Mail(**{k: [tuple(x) for x in v] if k in ("to", "cc") else v for k, v in orjson.loads(data).items()})

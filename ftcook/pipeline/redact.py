@@ -1,0 +1,158 @@
+"""The privacy gate: other people's email addresses, phone numbers, card numbers, IBANs, URLs carrying tokens and
+secrets become typed placeholders (``<EMAIL_1>``, ``<PHONE_2>``), numbered by first appearance and the same for
+the same value everywhere in one example (system, prompt and completion).
+
+Numbers are validated, not just matched: phone numbers by Google's libphonenumber (``phonenumbers``), card
+numbers by the Luhn check and IBANs by their check digits (``python-stdnum``). Secrets are recognised by the
+published formats of common API keys and tokens and by "password: …" phrases. On by default for recipes that read
+private mail (``Recipe.redact_default``); ``ftcook build --no-redact`` turns it off, ``--redact`` on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import Counter
+from urllib.parse import parse_qsl, urlsplit
+
+#: placeholder types, in report order
+KINDS = ("URL", "SECRET", "EMAIL", "IBAN", "CARD", "PHONE")
+
+_SECRET_PATTERNS = [
+    re.compile(p) for p in (
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----",
+        r"\bsk-(?:proj-|ant-|live_|test_)?[A-Za-z0-9_-]{20,}",  # OpenAI, Anthropic, Stripe secret keys
+        r"\b(?:rk|pk)_(?:live|test)_[A-Za-z0-9]{20,}",  # Stripe
+        r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",  # AWS access key id
+        r"\bgh[pousr]_[A-Za-z0-9]{36,}\b", r"\bgithub_pat_[A-Za-z0-9_]{40,}\b",  # GitHub
+        r"\bglpat-[A-Za-z0-9_-]{20,}\b",  # GitLab
+        r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+        r"\bAIza[0-9A-Za-z_-]{35}\b",  # Google API key
+        r"\bhf_[A-Za-z0-9]{30,}\b",  # Hugging Face
+        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",  # JSON Web Token
+    )
+]
+_PASSWORD = re.compile(
+    r"(?i)\b(password|passwort|kennwort|mot de passe|contraseña|senha|пароль|密码|パスワード|passcode|pass(?:wd)?|"
+    r"pwd|pin|api[ _-]?key|secret|token)\b(\s*(?:is|ist|est|es|:|=|：)\s*)([\"']?)([^\s\"',;]{4,})")
+_URL = re.compile(r"\bhttps?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]")
+_URL_SECRET_KEYS = {"token", "access_token", "refresh_token", "id_token", "auth", "authorization", "key", "api_key",
+                    "apikey", "sig", "signature", "x-amz-signature", "x-amz-credential", "secret", "password",
+                    "pwd", "pass", "session", "sessionid", "sid", "code", "otp", "ticket", "hash", "s", "t"}
+_RANDOM = re.compile(r"(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{24,}")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_DIGITS = re.compile(r"\d[\d\s().+/-]{5,}\d")
+
+
+class Redactor:
+    """``redact(example)`` → the example with placeholders; ``counts`` by kind over all examples.
+
+    >>> r = Redactor(keep=["me@example.org"])
+    >>> r.text("Mail bob@example.com or me@example.org, call +1 415-555-0132.", {})
+    'Mail <EMAIL_1> or me@example.org, call <PHONE_1>.'
+    """
+
+    def __init__(self, keep: list[str] = (), keep_patterns: list[str] = (), region: str = "US"):
+        self.keep = {a.lower() for a in keep}
+        self.keep_patterns = list(keep_patterns)
+        self.region = region
+        self.counts: Counter[str] = Counter()
+        self.examples = 0  # examples with at least one placeholder
+
+    def redact(self, example):
+        names: dict[tuple[str, str], str] = {}
+        changes = {}
+        for part in ("system", "prompt", "completion"):
+            value = getattr(example, part)
+            if value:
+                redacted = self.text(value, names)
+                if redacted != value:
+                    changes[part] = redacted
+        if not changes:
+            return example
+        self.examples += 1
+        return example.replace(**changes, meta={**example.meta, "redacted": _kinds(names)})
+
+    def text(self, text: str, names: dict[tuple[str, str], str]) -> str:
+        """``text`` with placeholders; ``names`` maps (kind, value) to its placeholder within one example."""
+        spans: list[tuple[int, int, str]] = []
+        for kind, found in self._find(text):
+            for start, end in found:
+                if not any(s < end and start < e for s, e, _ in spans):
+                    spans.append((start, end, kind))
+        if not spans:
+            return text
+        out, last = [], 0
+        for start, end, kind in sorted(spans):
+            value = text[start:end]
+            key = (kind, value.lower() if kind == "EMAIL" else value)
+            if key not in names:
+                names[key] = f"<{kind}_{sum(1 for k, _ in names if k == kind) + 1}>"
+                self.counts[kind] += 1
+            out.append(text[last:start])
+            out.append(names[key])
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+    def _find(self, text: str):
+        """(kind, spans) for each kind, most specific first: a URL with a key in it is one ``<URL_n>``, an IBAN's
+        digits are not a phone number."""
+        if "://" in text:
+            yield "URL", [m.span() for m in _URL.finditer(text) if _url_has_token(m.group(0))]
+        yield "SECRET", [m.span() for p in _SECRET_PATTERNS for m in p.finditer(text)] + \
+            [m.span(4) for m in _PASSWORD.finditer(text) if _secret_value(m.group(4))]
+        if "@" in text:
+            yield "EMAIL", [m.span() for m in _EMAIL.finditer(text) if not self._mine(m.group(0))]
+        if not any(ch.isdigit() for ch in text):
+            return
+        yield "IBAN", [m.span() for m in _IBAN.finditer(text) if _iban(m.group(0))]
+        yield "CARD", [m.span() for m in _CARD.finditer(text) if _card(m.group(0))]
+        if _DIGITS.search(text):
+            yield "PHONE", self._phones(text)
+
+    def _mine(self, address: str) -> bool:
+        address = address.lower()
+        return address in self.keep or any(fnmatch.fnmatchcase(address, p) for p in self.keep_patterns)
+
+    def _phones(self, text: str) -> list[tuple[int, int]]:
+        import phonenumbers
+
+        return [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, self.region,
+                                                                           leniency=phonenumbers.Leniency.VALID)]
+
+    def to_dict(self) -> dict:
+        return {"examples": self.examples, "placeholders": {k: self.counts[k] for k in KINDS if self.counts[k]}}
+
+
+def _kinds(names) -> dict[str, int]:
+    return dict(Counter(kind for kind, _ in names))
+
+
+def _secret_value(value: str) -> bool:
+    """A password-like value: not a plain word ("password: reset" is not a secret) unless it mixes kinds."""
+    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    return classes >= 2 and not value.startswith("<")
+
+
+def _url_has_token(url: str) -> bool:
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+        if key.lower() in _URL_SECRET_KEYS and len(value) >= 6 or _RANDOM.fullmatch(value):
+            return True
+    return any(_RANDOM.fullmatch(segment) for segment in parts.path.split("/")) or "@" in parts.netloc
+
+
+def _iban(candidate: str) -> bool:
+    from stdnum import iban
+
+    return iban.is_valid(candidate)
+
+
+def _card(candidate: str) -> bool:
+    from stdnum import luhn
+
+    digits = re.sub(r"\D", "", candidate)
+    return 13 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn.is_valid(digits)

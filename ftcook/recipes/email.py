@@ -1,0 +1,260 @@
+"""The ``email`` recipe: a model that writes emails the way you do, from your own mail archive.
+
+Every message of the sources (mbox, ``.mbox.gz``, Maildir, ``.eml``) is one item. Yours become examples:
+replies (prompt: the message you answered, found by In-Reply-To, then References, then subject and quoted
+text; optionally earlier messages of the thread) and mail you started (prompt: recipients and subject). Other
+people's messages are skipped as ``not_mine`` once they have served as prompts; auto-replies, list and bulk
+mail, bounces, invites and copies are skipped with their own reasons. Redaction (the pipeline's privacy gate) is
+on by default for this recipe: other people's addresses, phone numbers, card numbers, IBANs, URLs with tokens
+and secrets become ``<EMAIL_1>``-style placeholders.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterator, Literal
+
+from pydantic import Field, field_validator
+
+from ftcook.errors import UsageError
+from ftcook.mail.clean import learn_closings, strip_closing
+from ftcook.mail.me import Me, ask_who
+from ftcook.mail.message import BrokenMessage, Mail, parse_mail
+from ftcook.mail.sources import MailSource, discover, messages
+from ftcook.mail.store import MailIndex, is_reply_subject
+from ftcook.parallel import helper_processes, ordered_map
+from ftcook.pipeline.ledger import Skip
+from ftcook.plugins import hookimpl
+from ftcook.recipes.base import Recipe, RecipeOptions
+
+BATCH_BYTES = 2 * 1024 * 1024  # raw mail handed to a helper process at once
+BATCH_MESSAGES = 400
+MAX_MATCH_CANDIDATES = 200
+
+
+class Email(Recipe):
+    """Write emails like you: your replies and the mail you started, from your own mailboxes."""
+
+    name = "email"
+    inputs = (".mbox", ".eml", ".gz", "(Maildir folders, mbox files without a suffix)")
+    min_chars = 2
+    redact_default = True
+    reasons = {
+        "not_mine": "a message someone else wrote (the ones you answered are the prompts of your replies)",
+        "auto_reply": "an automatic reply (Auto-Submitted, X-Autoreply, an out-of-office subject)",
+        "mailing_list": "mailing-list mail (List-Id, List-Post, Precedence: list)",
+        "bulk": "bulk mail and newsletters (Precedence: bulk, List-Unsubscribe)",
+        "bounce": "a delivery failure report (mailer-daemon, multipart/report)",
+        "calendar_invite": "a calendar invitation or answer (text/calendar)",
+        "no_text_part": "no text/plain or text/html part (attachments only)",
+        "broken_message": "a message that cannot be read (cut short, damaged base64, no headers); the id says "
+                          "where it is in the mailbox",
+        "duplicate_message": "the same Message-ID as an earlier message (one mail in two folders or files)",
+        "no_new_text": "a message of yours with nothing new once quotes, signature and disclaimers are removed",
+        "parent_not_found": "a reply of yours whose message is not in the sources (searched by In-Reply-To, "
+                            "References, then subject and quoted text)",
+        "other_mode": "a reply with -o mode=initiated, or a mail you started with -o mode=replies",
+    }
+
+    class Options(RecipeOptions):
+        me: list[str] = Field(default_factory=list, description="your address (repeat -o me= for each one you "
+                              "send from; '*@example.org' takes a domain). Without it the recipe lists candidates "
+                              "from your Sent folders and stops")
+        mode: Literal["replies", "initiated", "both"] = Field(
+            "both", description="replies: prompt = the message you answered; initiated: prompt = recipients and "
+                                "subject; both")
+        context: int = Field(0, ge=0, le=20, description="earlier messages of the thread to add to a reply's "
+                                                         "prompt (within context_tokens)")
+        context_tokens: int = Field(1024, ge=0, description="most tokens of earlier thread messages in a prompt")
+        keep_signoff: bool = Field(True, description="keep the sign-off line ('Best, Alice') when removing your "
+                                                     "repeated closing block")
+        region: str = Field("US", min_length=2, max_length=2, description="country for phone numbers written "
+                            "without +country code, for redaction (ISO 3166: US, DE, FR, GB, ...)")
+        jobs: int | None = Field(None, ge=1, description="processes parsing mail, this one included (default: one "
+                                                         "per core, at most 8)")
+
+        @field_validator("me", mode="before")
+        @classmethod
+        def _split(cls, value):
+            values = [value] if isinstance(value, str) else list(value or [])
+            return [part.strip() for v in values for part in str(v).split(",") if part.strip()]
+
+        @field_validator("region")
+        @classmethod
+        def _upper(cls, value):
+            return value.upper()
+
+    def __init__(self, options=None, **kwargs):
+        super().__init__(options, **kwargs)
+        self.me = Me(self.options.me)
+        self._counts: Counter[str] = Counter()
+        self._me_name = ""
+
+    def accepts(self, path: Path) -> bool:
+        return True  # discover() decides by content, not by suffix
+
+    def redaction(self) -> dict:
+        """Settings of the privacy gate: your own addresses stay, phone numbers are read for ``region``."""
+        return {"keep": sorted(self.me.addresses), "keep_patterns": self.me.patterns, "region": self.options.region}
+
+    def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
+        if not self.options.me:
+            raise ask_who(sources)
+        boxes = []
+        for found in discover(sources):
+            if isinstance(found, Skip):
+                yield found
+            else:
+                boxes.append(found)
+        with MailIndex() as index:
+            broken = self._index(boxes, index)
+            closings = learn_closings(m.text for m in index.mine() if not m.skip)
+            self._counts["closing_blocks_learned"] = len(closings)
+            self._me_name = self._name(index)
+            for pos, mine, mail in index.all():
+                if pos in broken:
+                    yield broken[pos]
+                    continue
+                yield self._item(pos, mine, mail, index, closings)
+
+    # --- reading ----------------------------------------------------------------------------------------------
+
+    def _index(self, boxes: list[MailSource], index: MailIndex) -> dict[int, Skip]:
+        """Parse every message (in helper processes, in order) into the index; broken ones by position."""
+        broken: dict[int, Skip] = {}
+        workers = helper_processes() if self.options.jobs is None else self.options.jobs - 1
+        pos = 0
+        for batch in ordered_map(_parse_batch, _batches(boxes), workers):
+            for place, result in batch:
+                if isinstance(result, str):
+                    broken[pos] = Skip(place, "broken_message", detail=result)
+                    index.add(pos, Mail(place, "", None, "", ""), False)
+                else:
+                    index.add(pos, result, self.me(result.sender))
+                pos += 1
+        index.finish()
+        self._counts["messages"] = pos
+        return broken
+
+    def _name(self, index: MailIndex) -> str:
+        names = Counter(m.sender_name for m in index.mine() if m.sender_name)
+        return names.most_common(1)[0][0] if names else ""
+
+    # --- one message --------------------------------------------------------------------------------------------
+
+    def _item(self, pos: int, mine: bool, mail: Mail, index: MailIndex, closings: list[str]) -> dict | Skip:
+        first = index.first_pos(mail.message_id)
+        if first is not None and first < pos:
+            return Skip(mail.place, "duplicate_message", detail=f"Message-ID <{mail.message_id}>")
+        if mail.skip:
+            return Skip(mail.place, mail.skip, detail=mail.skip_detail)
+        if not mine:
+            return Skip(mail.place, "not_mine")
+        text = strip_closing(mail.text, closings, self.options.keep_signoff)
+        if not text.strip():
+            return Skip(mail.place, "no_new_text", detail=f"subject {mail.subject!r}")
+        is_reply = bool(mail.in_reply_to or mail.references or is_reply_subject(mail.subject))
+        if is_reply:
+            if self.options.mode == "initiated":
+                return Skip(mail.place, "other_mode", detail="a reply (mode=initiated)")
+            parent = self._parent(pos, mail, index)
+            if parent is None:
+                return Skip(mail.place, "parent_not_found", detail=f"subject {mail.subject!r}", excerpt=text)
+            self._counts["replies"] += 1
+            return self._record(mail, text, "reply", parent=parent, thread=self._thread(parent, index))
+        if self.options.mode == "replies":
+            return Skip(mail.place, "other_mode", detail="a mail you started (mode=replies)")
+        self._counts["initiated"] += 1
+        return self._record(mail, text, "initiated")
+
+    def _parent(self, pos: int, mail: Mail, index: MailIndex) -> Mail | None:
+        """The message a reply answers: In-Reply-To, then References (newest first), then the message of the
+        same subject whose text the reply quotes best."""
+        for message_id in [mail.in_reply_to, *reversed(mail.references)]:
+            found = index.by_id(message_id)
+            if found is not None and found.text:
+                self._counts["matched_by_" + ("in_reply_to" if message_id == mail.in_reply_to else "references")] += 1
+                return found
+        if not mail.quoted:
+            return None
+        quoted = set(mail.quoted.split())
+        best, best_score = None, 0.0
+        for candidate in index.by_topic(mail.subject, pos):
+            words = candidate.text.split()
+            if not words or (candidate.date and mail.date and candidate.date > mail.date):
+                continue
+            score = sum(w in quoted for w in words) / len(words)
+            if score > best_score:
+                best, best_score = candidate, score
+        if best is not None and best_score >= 0.6:
+            self._counts["matched_by_subject_and_quote"] += 1
+            return best
+        return None
+
+    def _thread(self, parent: Mail, index: MailIndex) -> list[dict]:
+        """Earlier messages before ``parent``, oldest first, as many as ``context`` and ``context_tokens``
+        allow."""
+        thread: list[dict] = []
+        budget = self.options.context_tokens
+        current = parent
+        while len(thread) < self.options.context:
+            current = index.by_id(current.in_reply_to or (current.references[-1] if current.references else None))
+            if current is None or not current.text:
+                break
+            cost = self.counter.count(current.text) if self.counter is not None else len(current.text) // 4
+            if cost > budget:
+                break
+            budget -= cost
+            thread.insert(0, _person(current))
+        return thread
+
+    def _record(self, mail: Mail, text: str, kind: str, parent: Mail | None = None, thread=()) -> dict:
+        return {
+            "id": mail.place, "kind": kind, "me": self._me_name, "subject": mail.subject, "date": mail.date,
+            "to": _names(mail.to), "cc": _names(mail.cc), "text": text,
+            "parent": _person(parent) if parent is not None else None, "thread": list(thread),
+        }
+
+    def stats(self) -> dict:
+        return dict(sorted(self._counts.items()))
+
+
+def _person(mail: Mail) -> dict:
+    return {"sender": mail.sender_name or mail.sender, "address": mail.sender, "subject": mail.subject,
+            "date": mail.date, "text": mail.text}
+
+
+def _names(people: list[tuple[str, str]]) -> str:
+    return ", ".join(name or address for name, address in people)
+
+
+def _batches(boxes: list[MailSource]) -> Iterator[list[tuple[str, str, bytes]]]:
+    batch, size = [], 0
+    for box in boxes:
+        for raw in messages(box):
+            batch.append((raw.place, raw.folder, raw.data))
+            size += len(raw.data)
+            if size >= BATCH_BYTES or len(batch) >= BATCH_MESSAGES:
+                yield batch
+                batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _parse_batch(batch: list[tuple[str, str, bytes]]) -> list[tuple[str, Mail | str]]:
+    """Runs in a helper process: each message parsed, or why it cannot be."""
+    out = []
+    for place, folder, data in batch:
+        try:
+            out.append((place, parse_mail(place, folder, data)))
+        except BrokenMessage as error:
+            out.append((place, str(error)))
+        except Exception as error:  # a defect the stdlib did not expect must not stop the other messages
+            out.append((place, f"cannot be read ({type(error).__name__}: {error})"))
+    return out
+
+
+@hookimpl
+def register_recipes(register):
+    register(Email)

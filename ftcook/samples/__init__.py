@@ -1,0 +1,41 @@
+"""Small sources written for the project, shipped in the package so that the cookbook's commands run as written:
+``ftcook samples`` lists them, ``ftcook samples copy NAME DIR`` copies one."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    path: Path
+    recipe: str
+    about: str
+
+
+SAMPLES = {
+    "email": Sample("email", HERE / "email" / "sample.mbox", "email",
+                    "23 messages of Alice Martin (alice@example.org), Gmail Takeout style: replies in English, "
+                    "French and German, HTML mail, list mail, an auto-reply, a bounce (all invented)"),
+}
+
+
+def get_sample(name: str) -> Sample:
+    if name not in SAMPLES:
+        raise UsageError(f"No sample named '{name}' - samples: {', '.join(SAMPLES)}")
+    return SAMPLES[name]
+
+
+def copy_sample(name: str, folder: Path) -> Path:
+    sample = get_sample(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / sample.path.name
+    shutil.copyfile(sample.path, target)
+    return target
