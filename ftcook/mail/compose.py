@@ -24,9 +24,9 @@ def address(person: tuple[str, str] | str) -> str:
 
 def compose(sender, to, subject: str, text: str | None = None, *, html: str | None = None, msgid: str,
             minutes: int = 0, cc=(), in_reply_to: str | None = None, references: list[str] | None = None,
-            charset: str = "utf-8", headers: dict | None = None, attachments: list[tuple[str, bytes]] = ()) -> bytes:
-    """One message as bytes. ``minutes`` after 2025-03-03 09:00 UTC is its date; ``headers`` adds any
-    header (List-Id, Auto-Submitted, X-Gmail-Labels, ...)."""
+            charset: str = "utf-8", headers: dict | list | None = None, attachments: list[tuple[str, bytes]] = ()) -> bytes:
+    """One message as bytes. ``minutes`` after 2025-03-03 09:00 UTC is its date; ``headers`` (a dict or
+    (name, value) pairs) adds any header (List-Id, Auto-Submitted, X-Gmail-Labels, ...)."""
     parts = []
     if text is not None:
         parts.append(MIMEText(text, "plain", charset))
@@ -55,7 +55,7 @@ def compose(sender, to, subject: str, text: str | None = None, *, html: str | No
         body["In-Reply-To"] = f"<{in_reply_to}>"
     if references or in_reply_to:
         body["References"] = " ".join(f"<{r}>" for r in (references or [in_reply_to]))
-    for name, value in (headers or {}).items():
+    for name, value in (headers.items() if isinstance(headers, dict) else headers or ()):
         body[name] = value
     return body.as_bytes()
 

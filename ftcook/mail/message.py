@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from email import errors as email_errors
 from email.header import decode_header
 from email.message import Message
@@ -37,6 +37,11 @@ _BOUNCE_SUBJECT = re.compile(r"^\s*(undeliver(able|ed)|delivery status notificat
                              r"mail delivery (failed|subsystem)|failure notice|unzustellbar)", re.IGNORECASE)
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 _MSGID = re.compile(r"<([^<>\s]+)>")
+#: messages larger than this have the bodies of their non-text parts cut before parsing
+SLIM_BYTES = 64 * 1024
+_PART_START = re.compile(rb"\n--([^\s]{1,200}?)(?<!--)\r?\n((?:[^\r\n]+\r?\n)+?)\r?\n")
+_TEXT_PART = re.compile(rb"(?im)^content-type:\s*(text/|multipart/|message/)")
+_ATTACHED = re.compile(rb"(?im)^content-disposition:\s*attachment")
 
 
 class BrokenMessage(Exception):
@@ -70,7 +75,7 @@ class Mail:
         return is_sent_folder(self.folder) or any(label.lower() in ("sent", "sent mail") for label in self.labels)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)
 
 
 def parse_mail(place: str, folder: str, data: bytes) -> Mail:
@@ -78,7 +83,7 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
     if not data.strip():
         raise BrokenMessage("empty message")
     try:
-        msg = _PARSER.parsebytes(data)
+        msg = _PARSER.parsebytes(slim(data) if len(data) > SLIM_BYTES else data)
     except Exception as error:  # the stdlib parser is lenient; anything it raises means unreadable
         raise BrokenMessage(f"cannot be parsed ({type(error).__name__}: {error})") from None
     if not msg.keys():
@@ -101,6 +106,29 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
             mail.text, quoted = clean_body(body)
             mail.quoted = "\n".join(q for q in (html_quoted, quoted) if q)
     return mail
+
+
+def slim(data: bytes) -> bytes:
+    """``data`` with the bodies of attachments and other non-text MIME parts left out (their headers stay), so
+    a message with a 20 MB attachment parses as fast as a short one. The stdlib parser does all the parsing; this
+    only finds part boundaries (``--boundary`` lines followed by part headers) and skips what no recipe reads."""
+    out, last = [], 0
+    for match in _PART_START.finditer(data):
+        if match.start() < last:
+            continue
+        headers = match.group(2)
+        if _TEXT_PART.search(headers) and not _ATTACHED.search(headers):
+            continue
+        body_start = match.end()
+        end = data.find(b"\n--" + match.group(1), body_start)
+        if end < 0:
+            end = len(data)
+        out.append(data[last:body_start])
+        last = end
+    if not out:
+        return data
+    out.append(data[last:])
+    return b"".join(out)
 
 
 # --- headers ------------------------------------------------------------------------------------------------
@@ -162,25 +190,37 @@ def _date(value) -> str:
         return str(value).strip()
 
 
+_SKIP_HEADERS = frozenset(("auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "precedence",
+                           "list-id", "list-post", "list-unsubscribe"))
+
+
 def _header_skip(msg: Message, mail: Mail) -> tuple[str | None, str]:
+    present = _SKIP_HEADERS.intersection(name.lower() for name in msg.keys())
+    if not present:
+        return _content_skip(msg, mail)
     auto = (msg.get("auto-submitted") or "").strip().lower()
     if auto and auto != "no":
         return "auto_reply", f"Auto-Submitted: {auto}"
     for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
-        if msg.get(name):
+        if name in present:
             return "auto_reply", f"{name.title()} header"
     precedence = (msg.get("precedence") or "").strip().lower()
     if precedence == "auto_reply":
         return "auto_reply", "Precedence: auto_reply"
+    if "list-id" in present or "list-post" in present or precedence == "list":
+        return "mailing_list", header(msg, "list-id") or header(msg, "list-post") or "Precedence: list"
+    if precedence in ("bulk", "junk") or "list-unsubscribe" in present:
+        return "bulk", f"Precedence: {precedence}" if precedence else "List-Unsubscribe header"
+    return _content_skip(msg, mail)
+
+
+def _content_skip(msg: Message, mail: Mail) -> tuple[str | None, str]:
+    """Skips that the subject, sender and MIME structure show (no special headers needed)."""
     if _AUTO_SUBJECT.match(mail.subject):
         return "auto_reply", f"subject {mail.subject[:40]!r}"
     if (msg.get_content_type() == "multipart/report"
             or mail.sender.split("@")[0] in _BOUNCE_SENDERS or _BOUNCE_SUBJECT.match(mail.subject)):
         return "bounce", mail.sender or msg.get_content_type()
-    if msg.get("list-id") or msg.get("list-post") or precedence == "list":
-        return "mailing_list", header(msg, "list-id") or header(msg, "list-post") or "Precedence: list"
-    if precedence in ("bulk", "junk") or msg.get("list-unsubscribe"):
-        return "bulk", f"Precedence: {precedence}" if precedence else "List-Unsubscribe header"
     if any(part.get_content_type() == "text/calendar" for part in _parts(msg)):
         return "calendar_invite", "text/calendar part"
     return None, ""

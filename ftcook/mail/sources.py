@@ -196,12 +196,14 @@ def split_mbox(stream) -> Iterator[tuple[int, bytes]]:
 
 
 def _separator(buffer: bytes, search: int) -> int:
-    """Where the next ``From `` line that follows a blank line starts, or -1."""
-    at = buffer.find(b"\n\nFrom ", search)
-    at_crlf = buffer.find(b"\n\r\nFrom ", search)
-    if at_crlf >= 0 and (at < 0 or at_crlf < at):
-        return at_crlf + 3
-    return at + 2 if at >= 0 else -1
+    """Where the next ``From `` line that follows a blank line (LF or CRLF) starts, or -1."""
+    while True:
+        at = buffer.find(b"\nFrom ", search)
+        if at < 0:
+            return -1
+        if at >= 1 and (buffer[at - 1] == 10 or (buffer[at - 1] == 13 and at >= 2 and buffer[at - 2] == 10)):
+            return at + 1
+        search = at + 1
 
 
 def _message(chunk: bytes) -> bytes:

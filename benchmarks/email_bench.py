@@ -1,0 +1,214 @@
+"""Benchmark ``ftcook build email`` against the plain stdlib loop, in the same run (issue: the email recipe).
+
+    python benchmarks/email_bench.py [--mb 100] [--memory-mb 1000]
+
+Generates a realistic synthetic mbox under bench-data/email/ once (threads between "me" and 40 people, replies
+quoting what they answer in the common clients' styles, signatures, HTML alternatives and HTML-only mail, PDF
+attachments, list mail, newsletters, auto-replies, and text in UTF-8, ISO-8859-1, KOI8-R, GB2312 and
+ISO-2022-JP), then measures, each as a separate process:
+
+- the plain stdlib loop most scripts use: ``mailbox.mbox`` + ``email.message_from_bytes(policy=
+  email.policy.default)`` + ``get_body().get_content()`` for every message. It only reads bodies: no threading,
+  no cleaning, no redaction, no output.
+- ``ftcook build email ... -o me=...``: the whole recipe and pipeline (threading, quote/signature stripping,
+  redaction, deduplication, the check of train.jsonl).
+
+Prints messages/s of both, the ratio and peak memory (PSS of the process tree). With ``--memory-mb`` it also
+builds a mailbox of that size and reports ftcook's peak memory on it. Goal: ≥ 4× on 100 MB, ≤ 300 MB on 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from check_bench import measure  # noqa: E402 - one way of measuring for every benchmark
+
+from ftcook.mail.compose import compose, mbox_bytes  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench-data" / "email"
+ME = ("Dana Whitfield", "dana@example.org")
+
+BASELINE = r"""
+import email, email.policy, mailbox, sys
+n = 0
+for key in (box := mailbox.mbox(sys.argv[1], create=False)).iterkeys():
+    msg = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+    body = msg.get_body(preferencelist=("plain", "html"))
+    if body is not None:
+        body.get_content()
+    n += 1
+print(n)
+"""
+
+WORDS = {
+    "utf-8": "the plan for next week looks good but we should check the budget with finance before we commit to "
+             "the new vendor and I still need the numbers from last quarter to finish the report".split(),
+    "iso-8859-1": "können wir uns nächste Woche treffen um die Präsentation für den Kunden durchzugehen ich habe "
+                  "noch Fragen zur Größe des Projekts und zum Zeitplan".split(),
+    "koi8-r": "давайте встретимся на следующей неделе чтобы обсудить план проекта и бюджет у меня есть вопросы по "
+              "срокам и по отчёту за прошлый квартал".split(),
+    "gb2312": "我们下周开会讨论项目计划和预算 请把上个季度的数据发给我 我需要完成报告 谢谢 另外 供应商的合同 还需要 再看一下".split(),
+    "iso-2022-jp": "来週の会議で プロジェクトの計画と 予算について 話し合いましょう 先月の データを 送ってください 報告書を "
+                   "仕上げる 必要があります".split(),
+}
+JOIN = {"gb2312": "", "iso-2022-jp": ""}
+
+
+def _text(rng: random.Random, charset: str, sentences: int) -> str:
+    words = WORDS[charset]
+    glue = JOIN.get(charset, " ")
+    out = []
+    for _ in range(sentences):
+        sentence = glue.join(rng.choice(words) for _ in range(rng.randint(6, 18)))
+        out.append(sentence[:1].upper() + sentence[1:] + ("。" if glue == "" else "."))
+    return "\n\n".join(glue.join(out[i:i + 3]) for i in range(0, len(out), 3))
+
+
+def _quote(text: str, style: int, who: str) -> str:
+    if style == 0:
+        return f"\n\nOn Mon, Mar 3, 2025 at 9:00 AM {who} wrote:\n" + "\n".join("> " + l for l in text.split("\n"))
+    if style == 1:
+        return (f"\n\n-----Original Message-----\nFrom: {who}\nSent: Monday, March 3, 2025 9:00 AM\nTo: Dana\n"
+                f"Subject: plan\n\n{text}")
+    return f"\n\nAm 03.03.2025 um 09:00 schrieb {who}:\n" + "\n".join("> " + l for l in text.split("\n"))
+
+
+def _html(text: str) -> str:
+    """The HTML alternative mail clients send: styled divs, quotes in a blockquote."""
+    body, _, quoted = text.partition("\n\nOn Mon")
+    style = 'style="font-family:Arial,Helvetica,sans-serif;font-size:small;color:#222222"'
+    parts = "".join(f"<div {style}>{p.replace(chr(10), '<br>')}</div><div><br></div>" for p in body.split("\n\n"))
+    if quoted:
+        parts += ('<div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon' + quoted.split("\n")[0] +
+                  '</div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid '
+                  'rgb(204,204,204);padding-left:1ex">' + "<br>".join(quoted.split("\n")[1:]) + "</blockquote></div>")
+    return f'<html><head><meta http-equiv="Content-Type" content="text/html"></head><body><div dir="ltr">{parts}</div></body></html>'
+
+
+def _transport_headers(rng: random.Random, thread: int) -> list[tuple[str, str]]:
+    """What a delivered Gmail message carries above its own headers: Received chain, DKIM, ARC."""
+    sig = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(344))
+    headers = [(f"Received", f"from mail-{hop}.x.example (mail-{hop}.x.example. [209.85.220.{hop}]) by "
+                             f"mx.google.com with SMTPS id {sig[hop:hop + 20]} for <{ME[1]}> (Google Transport "
+                             f"Security); Mon, 03 Mar 2025 09:0{hop}:00 -0800 (PST)") for hop in range(6)]
+    return headers + list({
+        "Delivered-To": ME[1], "Return-Path": f"<bounce-{thread}@mail.example>",
+        "ARC-Seal": f"i=1; a=rsa-sha256; t=1740992400; cv=none; d=google.com; s=arc-20240605; b={sig}",
+        "ARC-Message-Signature": f"i=1; a=rsa-sha256; c=relaxed/relaxed; d=google.com; s=arc-20240605; "
+                                 f"h=to:subject:message-id:date:from:mime-version:dkim-signature; bh={sig[:44]}; b={sig}",
+        "ARC-Authentication-Results": "i=1; mx.google.com; dkim=pass header.i=@x.example; spf=pass; dmarc=pass",
+        "Authentication-Results": "mx.google.com; dkim=pass header.i=@x.example; spf=pass smtp.mailfrom=x.example",
+        "DKIM-Signature": f"v=1; a=rsa-sha256; c=relaxed/relaxed; d=x.example; s=s1; t=1740992400; "
+                          f"h=to:subject:message-id:date:from:mime-version:from:to:cc:subject:date; bh={sig[:44]}; b={sig}",
+        "X-Google-Smtp-Source": sig[:88], "X-Gm-Message-State": sig[:120],
+    }.items())
+
+
+def generate(path: Path, megabytes: int, seed: int = 11) -> int:
+    rng = random.Random(seed)
+    people = [(f"Person {i}", f"person{i}@company{i % 7}.example") for i in range(40)]
+    signature = "\n\nDana Whitfield\nHead of Operations, Example Org\n+1 415 555 0142"
+    charsets = list(WORDS)
+    pdf = bytes(rng.getrandbits(8) for _ in range(300_000))
+    size = count = thread = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        while size < megabytes * 1_000_000:
+            thread += 1
+            person = rng.choice(people)
+            charset = rng.choices(charsets, weights=(70, 10, 7, 7, 6))[0]
+            subject = f"Plan {thread}"
+            first = _text(rng, charset, rng.randint(2, 9))
+            received = _transport_headers(rng, thread)
+            kind = rng.random()
+            batch = []
+            if kind < 0.12:  # list mail and newsletters, HTML-heavy
+                batch.append(compose(person, ME, f"[team] {subject}", first, msgid=f"l{thread}@lists.example",
+                                     minutes=thread, headers=received + [("List-Id", "<team.lists.example>")],
+                                     charset=charset,
+                                     html="<html><body>" + "".join(f"<p>{p}</p>" for p in first.split("\n\n"))
+                                          + "<table><tr><td>unsubscribe</td></tr></table></body></html>"))
+            elif kind < 0.16:
+                batch.append(compose(person, ME, f"Automatic reply: {subject}", "I am out of the office.",
+                                     msgid=f"a{thread}@x.example", minutes=thread,
+                                     headers={"Auto-Submitted": "auto-replied"}))
+            else:
+                attachments = [("report.pdf", pdf[:rng.randint(50_000, 300_000)])] if rng.random() < 0.15 else []
+                html_only = rng.random() < 0.1
+                batch.append(compose(person, ME, subject, None if html_only else first, msgid=f"m{thread}@x.example",
+                                     minutes=thread, charset=charset, headers=received, attachments=attachments,
+                                     html=_html(first) if html_only or rng.random() < 0.7 else None))
+                previous, last_id, refs = first, f"m{thread}@x.example", [f"m{thread}@x.example"]
+                for turn in range(rng.choice((0, 1, 1, 2, 3))):
+                    mine = turn % 2 == 0
+                    sender, to = (ME, person) if mine else (person, ME)
+                    body = _text(rng, charset, rng.randint(1, 6))
+                    if mine:
+                        body += "\n\nBest,\nDana" + signature
+                    body += _quote(previous, rng.randint(0, 2), sender[0] if not mine else person[0])
+                    msgid = f"r{thread}-{turn}@{'example.org' if mine else 'x.example'}"
+                    batch.append(compose(sender, to, f"Re: {subject}", body, msgid=msgid, minutes=thread + turn + 1,
+                                         in_reply_to=last_id, references=list(refs), charset=charset,
+                                         html=_html(body) if rng.random() < 0.7 else None,
+                                         headers=received + [("X-Gmail-Labels", "Sent" if mine else "Inbox")]))
+                    previous, last_id = body, msgid
+                    refs.append(msgid)
+                if rng.random() < 0.2:  # a mail I started
+                    batch.append(compose(ME, person, f"Idea {thread}", _text(rng, charset, rng.randint(2, 6))
+                                         + "\n\nDana" + signature, msgid=f"i{thread}@example.org",
+                                         minutes=thread, charset=charset, headers={"X-Gmail-Labels": "Sent"}))
+            data = mbox_bytes(batch)
+            f.write(data)
+            size += len(data)
+            count += len(batch)
+    return count
+
+
+def _mailbox(megabytes: int) -> tuple[Path, int]:
+    path = DATA / f"mail-{megabytes}mb.mbox"
+    count_file = path.with_suffix(".count")
+    if not path.exists() or not count_file.exists():
+        print(f"generating {megabytes} MB of mail in {path} ...", flush=True)
+        count_file.write_text(str(generate(path, megabytes)))
+    return path, int(count_file.read_text())
+
+
+def _ftcook(path: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "ftcook", "build", "email", str(path), "--out", str(out), "-q",
+            "-o", f"me={ME[1]}"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=int, default=100)
+    parser.add_argument("--memory-mb", type=int, default=0, help="also measure ftcook's memory on this size")
+    args = parser.parse_args()
+    path, count = _mailbox(args.mb)
+    size_mb = path.stat().st_size / 1e6
+    base_t, base_rss, out = measure([sys.executable, "-c", BASELINE, str(path)])
+    assert int(out) == count, (out, count)
+    ft_t, ft_rss, _ = measure(_ftcook(path, DATA / "out"), ok_codes=(0, 1))
+    print(f"\nmailbox: {path.name}, {size_mb:.1f} MB, {count:,} messages")
+    print(f"{'':36} {'seconds':>8} {'messages/s':>11} {'peak memory':>12} {'ratio':>7}")
+    print(f"{'stdlib loop (mailbox + policy.default)':36} {base_t:8.2f} {count / base_t:11.0f} {base_rss:9.0f} MB "
+          f"{1:6.2f}×")
+    print(f"{'ftcook build email':36} {ft_t:8.2f} {count / ft_t:11.0f} {ft_rss:9.0f} MB {base_t / ft_t:6.2f}×")
+    ok = base_t / ft_t >= 4
+    big_rss = None
+    if args.memory_mb:
+        big, big_count = _mailbox(args.memory_mb)
+        big_t, big_rss, _ = measure(_ftcook(big, DATA / "out-big"), ok_codes=(0, 1))
+        print(f"{'ftcook build email, ' + big.name:36} {big_t:8.2f} {big_count / big_t:11.0f} {big_rss:9.0f} MB")
+        ok = ok and big_rss <= 300
+    print(f"\ngoal ≥ 4× the stdlib loop" + (" and ≤ 300 MB on the large mailbox" if args.memory_mb else "")
+          + f": {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
