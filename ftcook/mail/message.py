@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from email import errors as email_errors
 from email.header import decode_header
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .clean import clean_body
 
 _PARSER = BytesParser(policy=compat32)
+_HEADER_PARSER = BytesHeaderParser(policy=compat32)
 #: declared charsets read as the superset that mail clients really send
 CHARSET_ALIASES = {
     "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
@@ -37,10 +38,15 @@ _BOUNCE_SUBJECT = re.compile(r"^\s*(undeliver(able|ed)|delivery status notificat
                              r"mail delivery (failed|subsystem)|failure notice|unzustellbar)", re.IGNORECASE)
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 _MSGID = re.compile(r"<([^<>\s]+)>")
-#: messages larger than this have the bodies of their non-text parts cut before parsing
-SLIM_BYTES = 64 * 1024
-_PART_START = re.compile(rb"\n--([^\s]{1,200}?)(?<!--)\r?\n((?:[^\r\n]+\r?\n)+?)\r?\n")
+#: a part's start: ``--boundary`` and its header lines (the blank line after them is not consumed, so the next
+#: part's boundary line can follow right after a container's headers)
+_PART_START = re.compile(rb"\n--([^\s]{1,200}?)(?<!--)\r?\n((?:[^\r\n]+\r?\n)+?)(?=\r?\n)")
 _TEXT_PART = re.compile(rb"(?im)^content-type:\s*(text/|multipart/|message/)")
+_PLAIN_PART = re.compile(rb"(?im)^content-type:\s*text/plain")
+_HTML_PART = re.compile(rb"(?im)^content-type:\s*text/html")
+_MULTIPART = re.compile(rb"(?im)^content-type:\s*multipart/")
+_RFC822 = re.compile(rb"(?im)^content-type:\s*message/rfc822")
+_NAMED = re.compile(rb"(?im)^content-disposition:[^\n]*filename|^content-type:[^\n]*\bname=")
 _ATTACHED = re.compile(rb"(?im)^content-disposition:\s*attachment")
 
 
@@ -78,24 +84,36 @@ class Mail:
         return dict(self.__dict__)
 
 
+def parse_headers(place: str, folder: str, data: bytes) -> Mail:
+    """Read only the headers of a message: who, to whom, which thread, and the reasons to skip it that headers
+    show. Several times faster than ``parse_mail``; the email recipe reads bodies only of the messages it uses."""
+    end = header_end(data)
+    try:
+        msg = _HEADER_PARSER.parsebytes(data[:end])
+    except Exception as error:
+        raise BrokenMessage(f"its headers cannot be parsed ({type(error).__name__}: {error})") from None
+    if not msg.keys() or not data.strip():
+        raise BrokenMessage("no mail headers (is this part of another message? the mbox may be cut)")
+    mail = _from_headers(place, folder, msg)
+    mail.skip, mail.skip_detail = _header_skip(msg, mail, walk=False)
+    return mail
+
+
 def parse_mail(place: str, folder: str, data: bytes) -> Mail:
-    """Read one message. Raises ``BrokenMessage`` when there is no message to read."""
+    """Read a whole message: headers, skip reasons, and its new and quoted text. Raises ``BrokenMessage`` when
+    there is no message to read."""
     if not data.strip():
         raise BrokenMessage("empty message")
+    fast = _parse_text_part(place, folder, data)
+    if fast is not None:
+        return fast
     try:
-        msg = _PARSER.parsebytes(slim(data) if len(data) > SLIM_BYTES else data)
+        msg = _PARSER.parsebytes(slim(data))
     except Exception as error:  # the stdlib parser is lenient; anything it raises means unreadable
         raise BrokenMessage(f"cannot be parsed ({type(error).__name__}: {error})") from None
     if not msg.keys():
         raise BrokenMessage("no mail headers (is this part of another message? the mbox may be cut)")
-    sender_name, sender = _address(header(msg, "from"))
-    mail = Mail(
-        place=place, folder=folder, message_id=_first_id(msg.get("message-id")), sender=sender,
-        sender_name=sender_name, to=_addresses(msg, "to"), cc=_addresses(msg, "cc"),
-        subject=" ".join(header(msg, "subject").split()), date=_date(msg.get("date")),
-        in_reply_to=_first_id(msg.get("in-reply-to")), references=_ids(msg.get("references")),
-        labels=[label.strip() for label in header(msg, "x-gmail-labels").split(",") if label.strip()],
-    )
+    mail = _from_headers(place, folder, msg)
     mail.skip, mail.skip_detail = _header_skip(msg, mail)
     if mail.skip in (None, "mailing_list"):  # list posts are read: a reply of yours may answer one
         body, mail.html, html_quoted = _body(msg)
@@ -108,18 +126,101 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
     return mail
 
 
+def _parse_text_part(place: str, folder: str, data: bytes) -> Mail | None:
+    """The fast way through a multipart message: its headers, then only the text part the recipe reads, each
+    parsed by the stdlib (the parts are found as ``slim`` finds them). None when the message is not multipart or
+    its structure is unusual; ``parse_mail`` then parses it whole."""
+    end = header_end(data)
+    top = _HEADER_PARSER.parsebytes(data[:end])
+    if not top.get_content_type().startswith("multipart/") or not top.keys():
+        return None
+    leaves = _leaf_parts(data, end)
+    if not leaves:
+        return None
+    mail = _from_headers(place, folder, top)
+    mail.skip, mail.skip_detail = _header_skip(top, mail, walk=False)
+    types = [_PARSER.parsebytes(headers).get_content_type() for headers, _ in leaves]
+    if mail.skip is None and "text/calendar" in types:
+        mail.skip, mail.skip_detail = "calendar_invite", "text/calendar part"
+    if mail.skip not in (None, "mailing_list"):
+        return mail
+    for wanted in ("text/plain", "text/html"):
+        for (headers, body), kind in zip(leaves, types):
+            if kind == wanted and not _ATTACHED.search(headers) and not _NAMED.search(headers):
+                part = _PARSER.parsebytes(headers + b"\n" + body)
+                text = _decode_part(part)
+                html_quoted = ""
+                if kind == "text/html":
+                    text, html_quoted = html_to_text(text)
+                mail.html = kind == "text/html"
+                mail.text, quoted = clean_body(text)
+                mail.quoted = "\n".join(q for q in (html_quoted, quoted) if q)
+                return mail
+    if mail.skip is None:
+        mail.skip, mail.skip_detail = "no_text_part", ", ".join(sorted(set(types)))[:100]
+    return mail
+
+
+def _leaf_parts(data: bytes, start: int) -> list[tuple[bytes, bytes]]:
+    """(headers, body) of the MIME parts that are not multipart containers, in order, leaving out the parts of
+    attached messages (message/rfc822)."""
+    leaves, inside_until = [], -1
+    for match in _PART_START.finditer(data, max(start - 1, 0)):
+        if match.start() < inside_until:
+            continue
+        headers = match.group(2)
+        end = data.find(b"\n--" + match.group(1), _body_start(data, match))
+        end = len(data) if end < 0 else end
+        if _RFC822.search(headers):
+            inside_until = end
+            continue
+        if not _MULTIPART.search(headers):
+            leaves.append((headers, data[_body_start(data, match):end]))
+    return leaves
+
+
+def _body_start(data: bytes, match) -> int:
+    """After the blank line that ends a part's headers."""
+    return match.end() + (2 if data[match.end():match.end() + 1] == b"\r" else 1)
+
+
+def _from_headers(place: str, folder: str, msg: Message) -> Mail:
+    sender_name, sender = _address(header(msg, "from"))
+    return Mail(
+        place=place, folder=folder, message_id=_first_id(msg.get("message-id")), sender=sender,
+        sender_name=sender_name, to=_addresses(msg, "to"), cc=_addresses(msg, "cc"),
+        subject=" ".join(header(msg, "subject").split()), date=_date(msg.get("date")),
+        in_reply_to=_first_id(msg.get("in-reply-to")), references=_ids(msg.get("references")),
+        labels=[label.strip() for label in header(msg, "x-gmail-labels").split(",") if label.strip()],
+    )
+
+
+def header_end(data: bytes) -> int:
+    """Where the header block ends (after its blank line, LF or CRLF)."""
+    lf = data.find(b"\n\n")
+    crlf = data.find(b"\r\n\r\n", 0, lf if lf >= 0 else len(data))
+    if crlf >= 0:
+        return crlf + 4
+    return lf + 2 if lf >= 0 else len(data)
+
+
 def slim(data: bytes) -> bytes:
-    """``data`` with the bodies of attachments and other non-text MIME parts left out (their headers stay), so
-    a message with a 20 MB attachment parses as fast as a short one. The stdlib parser does all the parsing; this
-    only finds part boundaries (``--boundary`` lines followed by part headers) and skips what no recipe reads."""
+    """``data`` with the bodies of the MIME parts no recipe reads left out (their headers stay): attachments and
+    other non-text parts, and the HTML alternative when there is a plain-text part. So a message with a 20 MB
+    attachment parses as fast as a short one. The stdlib parser does all the parsing; this only finds part
+    boundaries (``--boundary`` lines followed by part headers)."""
+    if b"\n--" not in data:
+        return data
+    starts = list(_PART_START.finditer(data))
+    plain = any(_PLAIN_PART.search(m.group(2)) and not _ATTACHED.search(m.group(2)) for m in starts)
     out, last = [], 0
-    for match in _PART_START.finditer(data):
+    for match in starts:
         if match.start() < last:
             continue
         headers = match.group(2)
-        if _TEXT_PART.search(headers) and not _ATTACHED.search(headers):
+        if _TEXT_PART.search(headers) and not _ATTACHED.search(headers) and not (plain and _HTML_PART.search(headers)):
             continue
-        body_start = match.end()
+        body_start = _body_start(data, match)
         end = data.find(b"\n--" + match.group(1), body_start)
         if end < 0:
             end = len(data)
@@ -194,10 +295,10 @@ _SKIP_HEADERS = frozenset(("auto-submitted", "x-autoreply", "x-autorespond", "x-
                            "list-id", "list-post", "list-unsubscribe"))
 
 
-def _header_skip(msg: Message, mail: Mail) -> tuple[str | None, str]:
+def _header_skip(msg: Message, mail: Mail, walk: bool = True) -> tuple[str | None, str]:
     present = _SKIP_HEADERS.intersection(name.lower() for name in msg.keys())
     if not present:
-        return _content_skip(msg, mail)
+        return _content_skip(msg, mail, walk)
     auto = (msg.get("auto-submitted") or "").strip().lower()
     if auto and auto != "no":
         return "auto_reply", f"Auto-Submitted: {auto}"
@@ -211,17 +312,17 @@ def _header_skip(msg: Message, mail: Mail) -> tuple[str | None, str]:
         return "mailing_list", header(msg, "list-id") or header(msg, "list-post") or "Precedence: list"
     if precedence in ("bulk", "junk") or "list-unsubscribe" in present:
         return "bulk", f"Precedence: {precedence}" if precedence else "List-Unsubscribe header"
-    return _content_skip(msg, mail)
+    return _content_skip(msg, mail, walk)
 
 
-def _content_skip(msg: Message, mail: Mail) -> tuple[str | None, str]:
-    """Skips that the subject, sender and MIME structure show (no special headers needed)."""
+def _content_skip(msg: Message, mail: Mail, walk: bool) -> tuple[str | None, str]:
+    """Skips that the subject, sender and MIME structure show (``walk``: look into the parts too)."""
     if _AUTO_SUBJECT.match(mail.subject):
         return "auto_reply", f"subject {mail.subject[:40]!r}"
     if (msg.get_content_type() == "multipart/report"
             or mail.sender.split("@")[0] in _BOUNCE_SENDERS or _BOUNCE_SUBJECT.match(mail.subject)):
         return "bounce", mail.sender or msg.get_content_type()
-    if any(part.get_content_type() == "text/calendar" for part in _parts(msg)):
+    if walk and any(part.get_content_type() == "text/calendar" for part in _parts(msg)):
         return "calendar_invite", "text/calendar part"
     return None, ""
 

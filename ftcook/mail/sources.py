@@ -26,6 +26,8 @@ SENT_NAMES = ("sent", "sent mail", "sent items", "sent messages", "gesendet", "g
               "posta inviata", "已发送", "送信済み", "отправленные", "verzonden")
 MBOX_SUFFIXES = (".mbox", ".mbx", ".mbs", "")
 MAILDIR_PARTS = ("cur", "new")
+_BOOKKEEPING = re.compile(r"^(table_of_contents|Info\.plist|maildirfolder|subscriptions|dovecot[.-].*|"
+                          r"courierimap.*|\.?uidvalidity)$")
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
@@ -44,11 +46,13 @@ class MailSource:
 
 @dataclass(frozen=True)
 class RawMessage:
-    """A message's bytes and where it is: ``place`` like ``"Sent.mbox:message 12 (byte 40960)"``."""
+    """A message's bytes and where it is: ``place`` like ``"Sent.mbox:message 12 (byte 40960)"``; ``locator``
+    finds it again (``read_again``): (start, end) byte offsets in an mbox, the file inside a Maildir."""
 
     place: str
     data: bytes
     folder: str
+    locator: tuple = ()
 
 
 def is_sent_folder(name: str) -> bool:
@@ -88,8 +92,8 @@ def _walk(root: Path, folder: Path) -> Iterator[MailSource | Skip]:
         if path.is_dir():
             yield from _walk(root, path)  # Maildir++ subfolders start with "." and are read too
         elif path.is_file():
-            if path.name.startswith(".") or path.name in ("table_of_contents", "Info.plist"):
-                continue  # Apple Mail's and the OS's bookkeeping files
+            if path.name.startswith(".") or _BOOKKEEPING.match(path.name):
+                continue  # mail clients' and servers' bookkeeping files, not mail
             kind = _file_kind(path)
             if kind is None:
                 yield Skip(str(path), "unsupported_file", detail="not a mailbox or message (.msf, .dat, ...)")
@@ -130,8 +134,8 @@ def _file_kind(path: Path) -> str | None:
     return None
 
 
-def messages(source: MailSource) -> Iterator[RawMessage]:
-    """The raw messages of one mailbox, in file order."""
+def messages(source: MailSource, head_only: bool = False) -> Iterator[RawMessage]:
+    """The raw messages of one mailbox, in file order; with ``head_only`` (mbox files) only their headers."""
     if source.kind == "eml":
         yield RawMessage(source.path.name, source.path.read_bytes(), source.folder)
     elif source.kind == "maildir":
@@ -139,8 +143,36 @@ def messages(source: MailSource) -> Iterator[RawMessage]:
     else:
         opener = gzip.open if source.kind == "mbox.gz" else open
         with opener(source.path, "rb") as f:
-            for number, (offset, data) in enumerate(split_mbox(f), 1):
-                yield RawMessage(f"{source.path.name}:message {number} (byte {offset})", data, source.folder)
+            for number, (start, end, data) in enumerate(split_mbox(f, head_only), 1):
+                yield RawMessage(f"{source.path.name}:message {number} (byte {start})", data, source.folder,
+                                 (start, end))
+
+
+def read_again(source: MailSource, locators: list[tuple]) -> Iterator[bytes]:
+    """The bytes of the messages at ``locators`` (from ``messages``, in file order) without reading the rest:
+    seeks in a plain mbox, opens the files of a Maildir; a gzip mbox is decompressed again up to the last one."""
+    if source.kind == "eml":
+        for _ in locators:
+            yield source.path.read_bytes()
+    elif source.kind == "maildir":
+        for (subpath,) in locators:
+            yield (source.path / subpath).read_bytes()
+    elif source.kind == "mbox":
+        with open(source.path, "rb") as f:
+            for start, end in locators:
+                f.seek(start)
+                chunk = f.read(end - start)
+                yield _message(chunk, 0, len(chunk))
+    else:
+        wanted = iter(locators)
+        target = next(wanted, None)
+        with gzip.open(source.path, "rb") as f:
+            for start, end, data in split_mbox(f):
+                if target is None:
+                    return
+                if (start, end) == tuple(target):
+                    yield data
+                    target = next(wanted, None)
 
 
 def _maildir(source: MailSource) -> Iterator[RawMessage]:
@@ -153,16 +185,18 @@ def _maildir(source: MailSource) -> Iterator[RawMessage]:
             data = box.get_bytes(key)
         except (OSError, KeyError):
             continue  # removed while reading
-        yield RawMessage(f"{source.path.name}/{subpath}", data, source.folder)
+        yield RawMessage(f"{source.path.name}/{subpath}", data, source.folder, (subpath,))
 
 
-def split_mbox(stream) -> Iterator[tuple[int, bytes]]:
-    """(byte offset, message bytes without the ``From `` line) for each message of an mbox stream.
+def split_mbox(stream, head_only: bool = False) -> Iterator[tuple[int, int, bytes]]:
+    """(start and end byte offsets, message bytes without the ``From `` line) for each message of an mbox;
+    with ``head_only`` just the header block (no copy of bodies: the fast first pass).
 
     >>> import io
-    >>> [m for _, m in split_mbox(io.BytesIO(b"From a\\nX: 1\\n\\n>From here\\n\\nFrom b\\nX: 2\\n\\nhi\\n"))]
+    >>> [m for _, _, m in split_mbox(io.BytesIO(b"From a\\nX: 1\\n\\n>From here\\n\\nFrom b\\nX: 2\\n\\nhi\\n"))]
     [b'X: 1\\n\\nFrom here\\n', b'X: 2\\n\\nhi\\n']
     """
+    cut = _head if head_only else _message
     buffer = b""
     base = 0  # file offset of buffer[0]
     start = None  # offset in buffer of the current message's "From " line
@@ -170,8 +204,8 @@ def split_mbox(stream) -> Iterator[tuple[int, bytes]]:
     while not eof:
         block = stream.read(BLOCK)
         eof = not block
-        buffer += block
         if start is None:
+            buffer += block
             if not buffer.startswith(b"From "):
                 first = buffer.find(b"\nFrom ")
                 if first < 0:
@@ -181,18 +215,31 @@ def split_mbox(stream) -> Iterator[tuple[int, bytes]]:
                     buffer, base = buffer[keep:], base + keep
                     continue
                 buffer, base = buffer[first + 1:], base + first + 1
-            start = 0
-        search = start + 1
+            start, search = 0, 1
+        else:
+            search = max(start + 1, len(buffer) - 8)  # what was searched already holds no separator
+            buffer += block
         while True:
             at = _separator(buffer, search)
             if at < 0:
                 break
-            yield base + start, _message(buffer[start:at])
+            yield base + start, base + at, cut(buffer, start, at)
             start = search = at
         if eof:
-            yield base + start, _message(buffer[start:])
+            yield base + start, base + len(buffer), cut(buffer, start, len(buffer))
         else:
             buffer, base, start = buffer[start:], base + start, 0
+
+
+def _head(buffer: bytes, start: int, end: int) -> bytes:
+    """The header block of the mbox entry at buffer[start:end], without its ``From `` line."""
+    line = buffer.find(b"\n", start, end)
+    if line < 0:
+        return b""
+    blank = buffer.find(b"\n\n", line, end)
+    crlf = buffer.find(b"\n\r\n", line, blank if blank >= 0 else end)
+    stop = crlf + 1 if crlf >= 0 else blank + 1 if blank >= 0 else end
+    return buffer[line + 1:stop]
 
 
 def _separator(buffer: bytes, search: int) -> int:
@@ -206,10 +253,11 @@ def _separator(buffer: bytes, search: int) -> int:
         search = at + 1
 
 
-def _message(chunk: bytes) -> bytes:
-    """One mbox entry without its ``From `` line, with ``>From `` unescaped and the separator's blank line gone."""
-    newline = chunk.find(b"\n")
-    body = chunk[newline + 1:] if newline >= 0 else b""
+def _message(buffer: bytes, start: int, end: int) -> bytes:
+    """The mbox entry at buffer[start:end] without its ``From `` line, with ``>From `` unescaped and the
+    separator's blank line gone."""
+    newline = buffer.find(b"\n", start, end)
+    body = buffer[newline + 1:end] if newline >= 0 else b""
     if body.endswith(b"\r\n\r\n"):
         body = body[:-2]
     elif body.endswith(b"\n\n"):

@@ -38,7 +38,8 @@ class MailIndex:
         self.db = sqlite3.connect(self.path)
         self.db.executescript("""
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
-            CREATE TABLE mail(pos INTEGER PRIMARY KEY, msgid TEXT, topic TEXT, mine INTEGER, data BLOB);
+            CREATE TABLE mail(pos INTEGER PRIMARY KEY, msgid TEXT, topic TEXT, mine INTEGER, data BLOB,
+                              locator BLOB);
         """)
 
     def __enter__(self) -> "MailIndex":
@@ -53,9 +54,28 @@ class MailIndex:
             self.db = None
             os.unlink(self.path)
 
-    def add(self, pos: int, mail: Mail, mine: bool) -> None:
-        self.db.execute("INSERT INTO mail VALUES (?, ?, ?, ?, ?)",
-                        (pos, mail.message_id, topic(mail.subject), int(mine), orjson.dumps(mail.to_dict())))
+    def add(self, pos: int, mail: Mail, mine: bool, locator: tuple = ()) -> None:
+        self.db.execute("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?)",
+                        (pos, mail.message_id, topic(mail.subject), int(mine), orjson.dumps(mail.to_dict()),
+                         orjson.dumps([mail.place, mail.folder, locator])))
+
+    def update(self, pos: int, mail: Mail) -> None:
+        """The message read whole replaces what its headers said."""
+        self.db.execute("UPDATE mail SET data = ? WHERE pos = ?", (orjson.dumps(mail.to_dict()), pos))
+
+    def locator(self, pos: int) -> tuple[str, str, list]:
+        return tuple(orjson.loads(self.db.execute("SELECT locator FROM mail WHERE pos = ?", (pos,)).fetchone()[0]))
+
+    def at(self, pos: int) -> Mail:
+        return _mail(self.db.execute("SELECT data FROM mail WHERE pos = ?", (pos,)).fetchone()[0])
+
+    def mine_positions(self) -> list[tuple[int, Mail]]:
+        return [(pos, _mail(data)) for pos, data in
+                self.db.execute("SELECT pos, data FROM mail WHERE mine = 1 ORDER BY pos").fetchall()]
+
+    def topic_positions(self, subject: str, exclude_pos: int, most: int) -> list[tuple[int, str]]:
+        return self.db.execute("SELECT pos, msgid FROM mail WHERE topic = ? AND mine = 0 AND pos != ? ORDER BY pos "
+                               "LIMIT ?", (topic(subject), exclude_pos, most)).fetchall()
 
     def finish(self) -> None:
         """Index the columns once everything is in (faster than indexing while inserting)."""

@@ -23,7 +23,6 @@ from ..formats import CHAT, COMPLETION
 from ..render import Renderer
 from ..tokens import get_counter
 from .budget import Budget
-from .dedupe import Deduper
 from .filters import reject
 from .ledger import REASONS, Ledger, Skip, excerpt
 from .normalise import normalise_example
@@ -76,6 +75,7 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     renderer = Renderer(recipe.name, recipe.inline_templates())
     budget = Budget(counter, model.max_tokens, fmt, model.id)
     redactor = _redactor(settings, recipe)
+    from .dedupe import Deduper  # datasketch imports scipy (~0.25 s): only when building
     with DatasetWriter(settings.out) as dataset:
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
         stages = Stages(recipe, renderer, Deduper(settings.near_duplicates), budget, ledger, redactor)
@@ -144,7 +144,7 @@ def _check(dataset, model, manifest: dict):
 class Stages:
     """normalise → filter → dedupe → redact → fit, for one item; skips go to the ledger."""
 
-    def __init__(self, recipe, renderer: Renderer, deduper: Deduper, budget: Budget, ledger: Ledger,
+    def __init__(self, recipe, renderer: Renderer, deduper: "Deduper", budget: Budget, ledger: Ledger,
                  redactor: Redactor | None = None):
         self.recipe, self.renderer, self.deduper, self.budget, self.ledger = recipe, renderer, deduper, budget, ledger
         self.redactor = redactor

@@ -1,5 +1,8 @@
 """Duplicates: exact (same normalised system, prompt and completion) and near (MinHash/LSH from datasketch).
 
+Near-duplicates compare completions, the text the model learns to write: prompts are often mostly template
+wording ("Write the reply to this email. From: ..."), which would make short, different examples look alike.
+
 Near-duplicates compare character 5-gram shingles, which work for every script (no word splitting, so Chinese
 and Japanese are handled like English). Shingles are hashed with numpy in one pass per text, and one in four is
 kept - chosen by its hash, so the same shingles are kept in every text and the Jaccard similarity of the kept
@@ -19,7 +22,7 @@ from .seen import SeenIndex
 
 SHINGLE = 5
 NUM_PERM = 64
-MIN_NEAR_CHARS = 50  # shorter texts are compared exactly only: a few shingles say little
+MIN_NEAR_CHARS = 50  # shorter completions are compared exactly only: a few shingles say little
 SAMPLE_MASK = 3  # keep shingles whose hash is 0 modulo 4
 _MULTIPLIER = np.uint64(1_000_003)
 
@@ -51,16 +54,19 @@ class Deduper:
     def __init__(self, near_threshold: float | None = 0.85):
         self.threshold = near_threshold
         self.seen = SeenIndex()
-        self._lsh = None
-        if near_threshold:
+        self._lsh = None  # made on the first text long enough to compare (datasketch imports scipy: slow)
+
+    def _near_index(self):
+        if self._lsh is None:
             from datasketch import MinHash, MinHashLSH
 
             # recall matters more than precision here: every candidate is confirmed below
-            self._lsh = MinHashLSH(threshold=near_threshold, num_perm=NUM_PERM, weights=(0.3, 0.7))
+            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM, weights=(0.3, 0.7))
             self.seen.install(self._lsh)
             template = MinHash(num_perm=NUM_PERM, hashfunc=int)
             self._permutations, self._scheme = template.permutations, template.scheme  # made once, not per text
             self._dtype = template.hashvalues.dtype
+        return self._lsh
 
     def check(self, example: Example) -> tuple[str, str] | None:
         """(reason, detail) for a duplicate or near-duplicate of an earlier example; else remember it."""
@@ -69,15 +75,16 @@ class Deduper:
         first = self.seen.first_with(key, example.id)
         if first is not None:
             return "duplicate", f"same as {first}"
-        text = f"{example.prompt}\n{example.completion}".strip()
-        if self._lsh is None or len(text) < MIN_NEAR_CHARS:
+        text = example.completion.strip()  # what the model learns to write; prompts share template wording
+        if not self.threshold or len(text) < MIN_NEAR_CHARS:
             return None
+        lsh = self._near_index()
         from datasketch import MinHash
 
         minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=self._permutations, scheme=self._scheme)
         minhash.update_batch(shingle_hashes(text))
         signature = minhash.hashvalues
-        candidates = self._lsh.query(minhash)
+        candidates = lsh.query(minhash)
         if candidates:
             rows = self.seen.signatures(sorted(candidates))
             stored = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype).reshape(len(rows), -1)
@@ -85,7 +92,7 @@ class Deduper:
             close = np.flatnonzero(similarity >= self.threshold)
             if len(close):
                 return "near_duplicate", f"{similarity[close[0]]:.0%} like {rows[close[0]][1]}"
-        self._lsh.insert(self.seen.add_item(example.id, signature.tobytes()), minhash, check_duplication=False)
+        lsh.insert(self.seen.add_item(example.id, signature.tobytes()), minhash, check_duplication=False)
         return None
 
     def close(self) -> None:

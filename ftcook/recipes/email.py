@@ -20,8 +20,8 @@ from pydantic import Field, field_validator
 from ftcook.errors import UsageError
 from ftcook.mail.clean import learn_closings, strip_closing
 from ftcook.mail.me import Me, ask_who
-from ftcook.mail.message import BrokenMessage, Mail, parse_mail
-from ftcook.mail.sources import MailSource, discover, messages
+from ftcook.mail.message import BrokenMessage, Mail, header_end, parse_headers, parse_mail
+from ftcook.mail.sources import MailSource, discover, messages, read_again
 from ftcook.mail.store import MailIndex, is_reply_subject
 from ftcook.parallel import helper_processes, ordered_map
 from ftcook.pipeline.ledger import Skip
@@ -30,6 +30,7 @@ from ftcook.recipes.base import Recipe, RecipeOptions
 
 BATCH_BYTES = 2 * 1024 * 1024  # raw mail handed to a helper process at once
 BATCH_MESSAGES = 400
+REREAD_BATCH = 50  # messages a helper reads and parses at once in the second pass
 MAX_MATCH_CANDIDATES = 200
 
 
@@ -71,8 +72,8 @@ class Email(Recipe):
                                                      "repeated closing block")
         region: str = Field("US", min_length=2, max_length=2, description="country for phone numbers written "
                             "without +country code, for redaction (ISO 3166: US, DE, FR, GB, ...)")
-        jobs: int | None = Field(None, ge=1, description="processes parsing mail, this one included (default: one "
-                                                         "per core, at most 8)")
+        jobs: int | None = Field(None, ge=1, le=64, description="processes parsing mail (default: one per core, at "
+                                                                "most 8; 1: parse in this process)")
 
         @field_validator("me", mode="before")
         @classmethod
@@ -121,21 +122,58 @@ class Email(Recipe):
     # --- reading ----------------------------------------------------------------------------------------------
 
     def _index(self, boxes: list[MailSource], index: MailIndex) -> dict[int, Skip]:
-        """Parse every message (in helper processes, in order) into the index; broken ones by position."""
+        """Two passes, both in helper processes: the headers of every message into the index, then the whole
+        of the messages the dataset needs (yours, and the ones they answer). Broken messages by position."""
         broken: dict[int, Skip] = {}
-        workers = helper_processes() if self.options.jobs is None else self.options.jobs - 1
+        # this process only splits mailboxes and stores results while the helpers parse: one helper per core
+        jobs = self.options.jobs or helper_processes() + 1
+        workers = 0 if jobs == 1 else jobs
         pos = 0
-        for batch in ordered_map(_parse_batch, _batches(boxes), workers):
-            for place, result in batch:
+        for batch in ordered_map(_scan_batch, _batches(boxes), workers):
+            for place, locator, result in batch:
                 if isinstance(result, str):
                     broken[pos] = Skip(place, "broken_message", detail=result)
-                    index.add(pos, Mail(place, "", None, "", ""), False)
+                    index.add(pos, Mail(place, "", None, "", ""), False, locator)
                 else:
-                    index.add(pos, result, self.me(result.sender))
+                    index.add(pos, result, self.me(result.sender), locator)
                 pos += 1
         index.finish()
         self._counts["messages"] = pos
+        needed = self._needed(index)
+        self._counts["messages_read_whole"] = len(needed)
+        for batch in ordered_map(_parse_batch, _reread(boxes, index, needed), workers):
+            for at, place, result in batch:
+                if isinstance(result, str):
+                    broken[at] = Skip(place, "broken_message", detail=result)
+                else:
+                    index.update(at, result)
         return broken
+
+    def _needed(self, index: MailIndex) -> list[int]:
+        """Positions of the messages to read whole: yours (not skipped by their headers), the messages they
+        answer (by Message-ID, or candidates by subject), and earlier thread messages for ``context``."""
+        needed: set[int] = set()
+        for pos, mail in index.mine_positions():
+            if mail.skip and mail.skip != "mailing_list":
+                continue
+            needed.add(pos)
+            ids = [mail.in_reply_to, *reversed(mail.references)]
+            found = [p for p in (index.first_pos(i) for i in ids if i) if p is not None]
+            if found:
+                needed.update(found[:2])  # In-Reply-To's and the newest reference's (if that one is empty)
+                self._ancestors(index, found[0], needed)
+            elif is_reply_subject(mail.subject) or mail.in_reply_to or mail.references:
+                needed.update(p for p, _ in index.topic_positions(mail.subject, pos, MAX_MATCH_CANDIDATES))
+        return sorted(needed)
+
+    def _ancestors(self, index: MailIndex, pos: int, needed: set[int]) -> None:
+        for _ in range(self.options.context):
+            mail = index.at(pos)
+            parent = mail.in_reply_to or (mail.references[-1] if mail.references else None)
+            pos = index.first_pos(parent)
+            if pos is None:
+                return
+            needed.add(pos)
 
     def _name(self, index: MailIndex) -> str:
         names = Counter(m.sender_name for m in index.mine() if m.sender_name)
@@ -229,12 +267,14 @@ def _names(people: list[tuple[str, str]]) -> str:
     return ", ".join(name or address for name, address in people)
 
 
-def _batches(boxes: list[MailSource]) -> Iterator[list[tuple[str, str, bytes]]]:
+def _batches(boxes: list[MailSource]) -> Iterator[list[tuple]]:
+    """(place, folder, locator with the box's number, header bytes) of every message, in batches."""
     batch, size = [], 0
-    for box in boxes:
-        for raw in messages(box):
-            batch.append((raw.place, raw.folder, raw.data))
-            size += len(raw.data)
+    for number, box in enumerate(boxes):
+        for raw in messages(box, head_only=True):
+            head = raw.data[:header_end(raw.data)]  # the helpers read headers only: send no more
+            batch.append((raw.place, raw.folder, (number, *raw.locator), head))
+            size += len(head)
             if size >= BATCH_BYTES or len(batch) >= BATCH_MESSAGES:
                 yield batch
                 batch, size = [], 0
@@ -242,17 +282,51 @@ def _batches(boxes: list[MailSource]) -> Iterator[list[tuple[str, str, bytes]]]:
         yield batch
 
 
-def _parse_batch(batch: list[tuple[str, str, bytes]]) -> list[tuple[str, Mail | str]]:
-    """Runs in a helper process: each message parsed, or why it cannot be."""
+def _reread(boxes: list[MailSource], index: MailIndex, positions: list[int]) -> Iterator[list[tuple]]:
+    """(position, place, folder, mailbox, locator, bytes or None) of the messages at ``positions``, in batches.
+    Helpers read files and seekable mboxes themselves (None: read it there); gzip mboxes are decompressed here."""
+    by_box: dict[int, list[tuple]] = {}
+    for pos in positions:
+        place, folder, locator = index.locator(pos)
+        by_box.setdefault(locator[0], []).append((pos, place, folder, tuple(locator[1:])))
+    batch = []
+    for number, rows in sorted(by_box.items()):
+        box = boxes[number]
+        if box.kind == "mbox.gz":
+            pairs = zip(rows, read_again(box, [row[3] for row in rows]))
+        else:
+            pairs = ((row, None) for row in rows)
+        for (pos, place, folder, locator), data in pairs:
+            batch.append((pos, place, folder, box, locator, data))
+            if len(batch) >= REREAD_BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Mail | str]]:
+    """Runs in a helper process: the headers of each message, or why they cannot be read."""
+    return [(place, locator, _safely(parse_headers, place, folder, data)) for place, folder, locator, data in batch]
+
+
+def _parse_batch(batch: list[tuple]) -> list[tuple[int, str, Mail | str]]:
+    """Runs in a helper process: each message read whole, or why it cannot be."""
     out = []
-    for place, folder, data in batch:
-        try:
-            out.append((place, parse_mail(place, folder, data)))
-        except BrokenMessage as error:
-            out.append((place, str(error)))
-        except Exception as error:  # a defect the stdlib did not expect must not stop the other messages
-            out.append((place, f"cannot be read ({type(error).__name__}: {error})"))
+    for pos, place, folder, box, locator, data in batch:
+        if data is None:
+            data = next(read_again(box, [locator]))
+        out.append((pos, place, _safely(parse_mail, place, folder, data)))
     return out
+
+
+def _safely(parse, place: str, folder: str, data: bytes) -> Mail | str:
+    try:
+        return parse(place, folder, data)
+    except BrokenMessage as error:
+        return str(error)
+    except Exception as error:  # a defect the stdlib did not expect must not stop the other messages
+        return f"cannot be read ({type(error).__name__}: {error})"
 
 
 @hookimpl

@@ -1,0 +1,319 @@
+"""The email recipe: mailbox formats, threading, cleaning, skips with reasons, bad mailboxes, and the CLI."""
+
+import gzip
+import json
+import mailbox
+from pathlib import Path
+
+import pytest
+
+from conftest import invoke
+from ftcook.errors import UsageError
+from ftcook.mail.compose import compose, mbox_bytes, write_mbox
+from ftcook.mail.message import decode_text, parse_mail
+from ftcook.pipeline import BuildSettings, build
+
+ME = ("Alice Martin", "alice@example.org")
+BOB = ("Bob Chen", "bob@example.com")
+HANS = ("Hans Müller", "hans@beispiel.de")
+LI = ("李伟", "li@example.cn")
+YUKI = ("佐藤 由紀", "yuki@example.jp")
+OLGA = ("Ольга", "olga@example.ru")
+SENT = {"X-Gmail-Labels": "Sent"}
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def examples(folder: Path) -> list[dict]:
+    """train + valid as completion-format records, in the order the recipe made them."""
+    return rows(folder / "train.jsonl") + rows(folder / "valid.jsonl")
+
+
+def run(tmp_path, sources, **options) -> tuple[dict, Path]:
+    out = tmp_path / "ds"
+    settings = BuildSettings("email", [Path(s) for s in sources], out, {"me": ME[1], **options}, format="completion",
+                             valid_fraction=0.0)
+    result = build(settings)
+    return result.manifest, out
+
+
+def thread_mbox(path: Path) -> Path:
+    """Replies in five languages, each quoting its message the way a common client does."""
+    return write_mbox(path, [
+        compose(BOB, ME, "Lunch on Friday", "Are you free for lunch on Friday?\n\nBob", msgid="b1@example.com"),
+        compose(ME, BOB, "Re: Lunch on Friday", "Yes - 12:30 at the usual place?\n\nAlice\n\nOn Mon, Mar 3, 2025 at "
+                "9:00 AM Bob Chen <bob@example.com> wrote:\n> Are you free for lunch on Friday?\n",
+                msgid="a1@example.org", in_reply_to="b1@example.com", minutes=10, headers=SENT),
+        compose(HANS, ME, "Termin", "Hallo Alice, passt dir Dienstag um 10 Uhr?\n\nGruß\nHans", msgid="h1@beispiel.de",
+                minutes=20, charset="iso-8859-1"),
+        compose(ME, HANS, "AW: Termin", "Hallo Hans, Dienstag passt gut.\n\nViele Grüße\nAlice\n\n"
+                "-----Ursprüngliche Nachricht-----\nVon: Hans Müller <hans@beispiel.de>\nGesendet: Montag, 3. März "
+                "2025 09:20\nAn: Alice Martin\nBetreff: Termin\n\nHallo Alice, passt dir Dienstag um 10 Uhr?\n",
+                msgid="a2@example.org", in_reply_to="h1@beispiel.de", minutes=30, charset="iso-8859-1",
+                headers=SENT),
+        compose(LI, ME, "报告", "你好，报告什么时候能完成？", msgid="l1@example.cn", minutes=40, charset="gb2312"),
+        compose(ME, LI, "回复：报告", "周三之前完成。\n\n在 2025年3月3日 周一 09:40，李伟 <li@example.cn> 写道：\n"
+                "你好，报告什么时候能完成？\n", msgid="a3@example.org", in_reply_to="l1@example.cn", minutes=50,
+                charset="gb2312", headers=SENT),
+        compose(YUKI, ME, "会議", "明日の会議は何時からですか？", msgid="y1@example.jp", minutes=60,
+                charset="iso-2022-jp"),
+        compose(ME, YUKI, "Re: 会議", "午後二時からです。\n\n2025年3月3日(月) 10:00 佐藤 由紀 <yuki@example.jp>:\n"
+                "> 明日の会議は何時からですか？\n", msgid="a4@example.org", in_reply_to="y1@example.jp", minutes=70,
+                charset="iso-2022-jp", headers=SENT),
+        compose(OLGA, ME, "Отчёт", "Привет! Ты прочитала отчёт?", msgid="o1@example.ru", minutes=80,
+                charset="koi8-r"),
+        compose(ME, OLGA, "Re: Отчёт", "Да, всё хорошо.\n\n3 марта 2025 г., Ольга написала:\n> Привет!\n",
+                msgid="a5@example.org", in_reply_to="o1@example.ru", minutes=90, charset="koi8-r", headers=SENT),
+        compose(ME, [BOB, HANS], "Offsite", "Hi both,\n\nthe offsite is on April 10.\n\nAlice", msgid="a6@example.org",
+                minutes=100, headers=SENT),
+    ])
+
+
+def test_replies_in_five_languages_pair_with_what_they_answer(tmp_path):
+    manifest, out = run(tmp_path, [thread_mbox(tmp_path / "mail.mbox")])
+    got = [(e["prompt"].split("\n\n", 1)[-1] if "reply" in e["prompt"] else e["prompt"], e["completion"])
+           for e in examples(out)]
+    assert got == [
+        ("Are you free for lunch on Friday?\n\nBob", "Yes - 12:30 at the usual place?\n\nAlice"),
+        ("Hallo Alice, passt dir Dienstag um 10 Uhr?\n\nGruß\nHans", "Hallo Hans, Dienstag passt gut.\n\nViele Grüße\nAlice"),
+        ("你好，报告什么时候能完成？", "周三之前完成。"),
+        ("明日の会議は何時からですか？", "午後二時からです。"),
+        ("Привет! Ты прочитала отчёт?", "Да, всё хорошо."),
+        ("Write an email to Bob Chen, Hans Müller.\nSubject: Offsite", "Hi both,\n\nthe offsite is on April 10.\n\nAlice"),
+    ]
+    first = examples(out)[0]
+    assert first["prompt"] == ("Write the reply to this email.\nFrom: Bob Chen\nSubject: Lunch on Friday\n\n"
+                               "Are you free for lunch on Friday?\n\nBob")
+    assert first["system"].startswith("You write emails as Alice Martin")
+    ledger = manifest["ledger"]
+    assert ledger == {"records": 11, "split_parts": 0, "in": 11, "kept": 6, "skipped": 5,
+                      "skipped_by_reason": {"not_mine": 5}}
+    assert manifest["stats"]["replies"] == 5 and manifest["stats"]["initiated"] == 1
+
+
+def test_mode_and_context(tmp_path):
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(BOB, ME, "Plan", "First question?", msgid="1@x"),
+        compose(ME, BOB, "Re: Plan", "First answer.", msgid="2@x", in_reply_to="1@x", minutes=1),
+        compose(BOB, ME, "Re: Plan", "Second question?", msgid="3@x", in_reply_to="2@x", references=["1@x", "2@x"],
+                minutes=2),
+        compose(ME, BOB, "Re: Plan", "Second answer.", msgid="4@x", in_reply_to="3@x", minutes=3),
+        compose(ME, BOB, "New idea", "What about a picnic?", msgid="5@x", minutes=4),
+    ])
+    _, out = run(tmp_path, [box], mode="replies", context="2")
+    got = examples(out)
+    assert [e["completion"] for e in got] == ["First answer.", "Second answer."]
+    assert got[1]["prompt"].startswith("Earlier in the thread, Bob Chen wrote:\nFirst question?\n\n"
+                                       "Earlier in the thread, Alice Martin wrote:\nFirst answer.\n\n"
+                                       "Write the reply to this email.")
+    skipped = rows(out / "skipped.jsonl")
+    assert {"id": "t.mbox:message 5 (byte %d)" % 0, "reason": "other_mode"}.keys() <= skipped[-1].keys()
+    assert skipped[-1]["reason"] == "other_mode"
+    _, out = run(tmp_path, [box], mode="initiated")
+    assert [e["completion"] for e in examples(out)] == ["What about a picnic?"]
+
+
+def test_reply_matched_by_subject_and_quote_when_headers_are_gone(tmp_path):
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(BOB, ME, "Budget", "Can you approve the new budget for the design team by Thursday?", msgid="1@x"),
+        compose(BOB, ME, "Budget", "Unrelated note about the budget meeting room.", msgid="2@x", minutes=1),
+        compose(ME, BOB, "RE: Budget", "Approved.\n\n________________________________\nFrom: Bob Chen\nSent: Monday"
+                "\nTo: Alice\nSubject: Budget\n\nCan you approve the new budget for the design team by Thursday?",
+                msgid="3@x", minutes=5),
+    ])
+    manifest, out = run(tmp_path, [box])
+    assert examples(out)[0]["prompt"].endswith("Can you approve the new budget for the design team by Thursday?")
+    assert manifest["stats"]["matched_by_subject_and_quote"] == 1
+
+
+def test_every_other_message_has_its_reason(tmp_path):
+    invite = (b"From: Bob Chen <bob@example.com>\nTo: alice@example.org\nSubject: Invitation: Sync\n"
+              b"Message-ID: <inv@x>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+              b"Content-Type: text/plain\n\nJoin us.\n--b\nContent-Type: text/calendar; method=REQUEST\n\n"
+              b"BEGIN:VCALENDAR\nEND:VCALENDAR\n--b--\n")
+    my_invite = invite.replace(b"From: Bob Chen <bob@example.com>", b"From: alice@example.org").replace(b"inv@x", b"inv2@x")
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(BOB, ME, "Out of office", "I am away.", msgid="1@x", headers={"Auto-Submitted": "auto-replied"}),
+        compose(ME, BOB, "Automatic reply: Plan", "I am away until Monday.", msgid="2@x", headers={"X-Autoreply": "yes"}),
+        compose(BOB, "list@lists.example", "[dev] Release", "Release is out.", msgid="3@x",
+                headers={"List-Id": "<dev.lists.example>"}),
+        compose(ME, "list@lists.example", "Re: [dev] Release", "Congrats!", msgid="4@x", in_reply_to="3@x",
+                headers={"List-Id": "<dev.lists.example>"}),
+        compose(("Shop", "news@shop.example"), ME, "Deals", "Buy now.", msgid="5@x", headers={"Precedence": "bulk"}),
+        compose(("Mail Delivery Subsystem", "mailer-daemon@example.org"), ME, "Undeliverable: hi", "Failed.", msgid="6@x"),
+        my_invite,
+        compose(ME, BOB, "Re: Plan", "On Mon, Bob wrote:\n> Plan?\n", msgid="7@x", in_reply_to="nowhere@x"),
+        compose(ME, BOB, "Re: Lost", "A reply to a mail that is not here.", msgid="8@x", in_reply_to="missing@x"),
+        compose(ME, BOB, "Hello", "A mail I started.", msgid="9@x"),
+        compose(ME, BOB, "Hello", "A mail I started.", msgid="9@x"),
+    ])
+    manifest, out = run(tmp_path, [box])
+    skipped = rows(out / "skipped.jsonl")
+    assert [s["reason"] for s in skipped] == ["auto_reply", "auto_reply", "mailing_list", "mailing_list", "bulk",
+                                              "bounce", "calendar_invite", "no_new_text", "parent_not_found",
+                                              "duplicate_message"]
+    assert skipped[0]["id"] == "t.mbox:message 1 (byte 0)"
+    assert skipped[-1]["detail"] == "Message-ID <9@x>"
+    ledger = manifest["ledger"]
+    assert ledger["in"] == 11 == ledger["kept"] + ledger["skipped"] and ledger["kept"] == 1
+    assert set(manifest["reasons"]) == set(ledger["skipped_by_reason"])
+
+
+def test_signatures_and_closing_blocks(tmp_path):
+    signature = "\n\nAlice Martin\nNorthwind Traders\n+1 415 555 0137"
+    notes = ["The draft is ready.", "I moved the call to 3pm.", "Invoices are paid.", "See the attached plan."]
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(ME, BOB, f"Note {i}", f"{text}\n\nBest,\nAlice{signature}", msgid=f"{i}@x", minutes=i)
+        for i, text in enumerate(notes)
+    ] + [compose(ME, BOB, "Note rfc", "Short one.\n\nAlice\n-- \nAlice Martin | Northwind", msgid="r@x", minutes=9),
+         compose(ME, BOB, "Note phone", "On my way.\n\nSent from my iPhone", msgid="p@x", minutes=10)])
+    _, out = run(tmp_path, [box])
+    completions = [e["completion"] for e in examples(out)]
+    assert completions[:4] == [f"{text}\n\nBest,\nAlice" for text in notes]
+    assert completions[4:] == ["Short one.\n\nAlice", "On my way."]
+    _, out = run(tmp_path, [box], keep_signoff="false")
+    assert [e["completion"] for e in examples(out)][:4] == notes
+
+
+def test_html_only_mail_and_html_quotes(tmp_path):
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(BOB, ME, "Checklist", None, html="<html><head><style>p{color:red}</style><script>x()</script></head>"
+                "<body><p>Hi Alice,</p><p>Here is the <b>checklist</b>:</p><ul><li>Docs</li><li>Pricing</li></ul>"
+                "</body></html>", msgid="1@x"),
+        compose(ME, BOB, "Re: Checklist", None, html="<div>Looks complete.</div><div class=\"gmail_quote\">On Mon "
+                "Bob wrote:<blockquote>Here is the checklist</blockquote></div>", msgid="2@x", in_reply_to="1@x"),
+    ])
+    _, out = run(tmp_path, [box])
+    (example,) = examples(out)
+    assert example["prompt"].endswith("Hi Alice,\n\nHere is the checklist:\n\nDocs\nPricing")
+    assert example["completion"] == "Looks complete."
+
+
+@pytest.mark.parametrize("text, charset", [("Grüße aus Köln, ça va?", "iso-8859-1"), ("Привет, как дела?", "koi8-r"),
+                                           ("你好，周末愉快！", "gb2312"), ("こんにちは、元気ですか？", "iso-2022-jp")])
+def test_legacy_charsets_declared_undeclared_and_wrong(text, charset):
+    declared = compose(BOB, ME, "x", text, msgid="1@x", charset=charset)
+    assert parse_mail("m", "", declared).text == text
+    raw = text.encode(charset)
+    undeclared = b"From: bob@example.com\nSubject: x\nContent-Type: text/plain\n\n" + raw + b"\n"
+    wrong = b"From: bob@example.com\nSubject: x\nContent-Type: text/plain; charset=us-ascii\n\n" + raw + b"\n"
+    for data in (undeclared, wrong):
+        parsed = parse_mail("m", "", data).text
+        assert parsed and "\ufffd" not in parsed or charset == "iso-8859-1"
+    assert decode_text(b"\xff\xfe\xfa broken", "no-such-charset")  # never raises
+
+
+def test_mailbox_formats_and_several_sources_at_once(tmp_path):
+    first = [compose(BOB, ME, "Q", "Question one?", msgid="1@x"),
+             compose(ME, BOB, "Re: Q", "Answer one.", msgid="2@x", in_reply_to="1@x")]
+    second = [compose(BOB, ME, "Q2", "Question two?", msgid="3@x"),
+              compose(ME, BOB, "Re: Q2", "Answer two.", msgid="4@x", in_reply_to="3@x")]
+    write_mbox(tmp_path / "inbox.mbox.gz", first)
+    maildir = mailbox.Maildir(tmp_path / "Mail", create=True)
+    sent = maildir.add_folder("Sent")  # Maildir++: Mail/.Sent
+    maildir.add(second[0])
+    sent.add(second[1])
+    emls = tmp_path / "emls"
+    emls.mkdir()
+    (emls / "a.eml").write_bytes(compose(BOB, ME, "Q3", "Question three?", msgid="5@x"))
+    (emls / "b.eml").write_bytes(compose(ME, BOB, "Re: Q3", "Answer three.", msgid="6@x", in_reply_to="5@x"))
+    (emls / "notes.msf").write_bytes(b"// Thunderbird index")
+    manifest, out = run(tmp_path, [tmp_path / "inbox.mbox.gz", tmp_path / "Mail", emls])
+    assert sorted(e["completion"] for e in examples(out)) == ["Answer one.", "Answer three.", "Answer two."]
+    assert {"unsupported_file": 1, "not_mine": 3} == manifest["ledger"]["skipped_by_reason"]
+    assert any(s["id"].endswith("notes.msf") for s in rows(out / "skipped.jsonl"))
+
+
+def test_who_is_me_is_asked_not_guessed(tmp_path):
+    box = thread_mbox(tmp_path / "mail.mbox")
+    result = invoke("build", "email", box, "-d", tmp_path / "ds")
+    assert result.exit_code == 2
+    assert "alice@example.org  (Alice Martin)" in result.output and "-o me=alice@example.org" in result.output
+    assert not (tmp_path / "ds").exists()
+    result = invoke("build", "email", box, "-d", tmp_path / "ds", "-o", "me=someone@else.org", "-o",
+                    "me=*@example.org", "-q")
+    assert result.exit_code == 0, result.output
+
+
+def _bad_mailbox(path: Path) -> Path:
+    good = [compose(BOB, ME, f"Q{i}", f"Question {i}?", msgid=f"q{i}@x", minutes=i) for i in range(3)]
+    mine = [compose(ME, BOB, f"Re: Q{i}", f"Answer {i}.", msgid=f"a{i}@x", in_reply_to=f"q{i}@x", minutes=i + 1)
+            for i in range(3)]
+    broken_base64 = (b"From: alice@example.org\nTo: bob@example.com\nSubject: Re: Q0\nMessage-ID: <b64@x>\n"
+                     b"In-Reply-To: <q0@x>\nContent-Type: text/plain; charset=utf-8\n"
+                     b"Content-Transfer-Encoding: base64\n\nSGVsbG8gd29ybGQgdGhpcyBpcyBhX\n")
+    no_headers = b"just some text\nwithout any header\n"
+    big = compose(ME, BOB, "Re: Q1", "Here is the video.", msgid="big@x", in_reply_to="q1@x",
+                  attachments=[("video.mp4", b"\x00\x01" * 10_000_000)])
+    data = (mbox_bytes(good[:1] + mine[:1])
+            + b"From \xff\xfe\xe9t\xe9 Mon Mar  3 09:00:00 2025\n" + broken_base64 + b"\n"
+            + mbox_bytes([no_headers, big] + good[1:] + mine[1:]))
+    cut = compose(ME, BOB, "Re: Q2", "A message cut in the midd", msgid="cut@x", in_reply_to="q2@x")
+    path.write_bytes(data + b"From cut Mon Mar  3 09:00:00 2025\n" + cut[:cut.index(b"\n\n") + 1])
+    return path
+
+
+def test_a_bad_mailbox_is_read_past_every_bad_message(tmp_path):
+    box = _bad_mailbox(tmp_path / "bad.mbox")
+    with pytest.raises(UnicodeDecodeError):  # the stdlib stops here; ftcook does not
+        for _ in mailbox.mbox(box):
+            pass
+    manifest, out = run(tmp_path, [box])
+    assert sorted(e["completion"] for e in examples(out)) == ["Answer 0.", "Answer 1.", "Answer 2.", "Here is the video."]
+    broken = [s for s in rows(out / "skipped.jsonl") if s["reason"] == "broken_message"]
+    assert [(s["id"].split(" (")[0], s["detail"]) for s in broken] == [
+        ("bad.mbox:message 3", "its base64 text cannot be decoded (truncated or damaged)"),
+        ("bad.mbox:message 4", "no mail headers (is this part of another message? the mbox may be cut)"),
+    ]
+    cut = [s for s in rows(out / "skipped.jsonl") if s["id"].startswith("bad.mbox:message 10")]
+    assert [s["reason"] for s in cut] == ["no_new_text"]  # headers only: the body was cut off
+    ledger = manifest["ledger"]
+    assert ledger["in"] == 10 == ledger["kept"] + ledger["skipped"]
+
+
+def test_cli_build_preview_writes_nothing(tmp_path):
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(BOB, ME, "Call", "Call me on +1 415 555 0199 or mail carol@example.net.", msgid="1@x"),
+        compose(ME, BOB, "Re: Call", "Will do. Carol is carol@example.net, and I am alice@example.org.", msgid="2@x",
+                in_reply_to="1@x"),
+    ])
+    result = invoke("build", "email", box, "--preview", "3", "-o", "me=alice@example.org")
+    assert result.exit_code == 0, result.output
+    assert "<EMAIL_1>" in result.output and "<PHONE_1>" in result.output and "alice@example.org" in result.output
+    assert "Only 1 examples had something to redact" in result.output
+    assert not any(p.name != "t.mbox" for p in tmp_path.iterdir() if p.name != "home")
+    result = invoke("build", "email", box, "--preview", "1", "--no-redact", "-o", "me=alice@example.org")
+    assert result.exit_code == 2 and "--preview shows redacted examples" in result.output
+
+
+def test_redaction_is_on_by_default_and_counted(tmp_path):
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(BOB, ME, "Call", "Call me on +1 415 555 0199 or mail carol@example.net.", msgid="1@x"),
+        compose(ME, BOB, "Re: Call", "Carol is carol@example.net.", msgid="2@x", in_reply_to="1@x"),
+    ])
+    manifest, out = run(tmp_path, [box])
+    (example,) = examples(out)
+    assert example["prompt"].endswith("Call me on <PHONE_1> or mail <EMAIL_1>.")
+    assert example["completion"] == "Carol is <EMAIL_1>."
+    assert manifest["redaction"] == {"enabled": True, "examples": 1, "placeholders": {"EMAIL": 1, "PHONE": 1}}
+    result = invoke("build", "email", box, "-d", tmp_path / "plain", "--no-redact", "-o", "me=alice@example.org",
+                    "--json")
+    assert json.loads(result.output)["redaction"] == {"enabled": False}
+
+
+def test_builds_are_identical(tmp_path):
+    box = thread_mbox(tmp_path / "mail.mbox")
+    for name in ("one", "two"):
+        build(BuildSettings("email", [box], tmp_path / name, {"me": ME[1]}))
+    for file in ("train.jsonl", "valid.jsonl", "skipped.jsonl"):
+        assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
+
+
+def test_the_sample_mailbox_is_what_its_script_writes(tmp_path):
+    import runpy
+
+    script = Path(__file__).parent.parent / "scripts" / "make_email_sample.py"
+    module = runpy.run_path(str(script))
+    assert mbox_bytes(module["messages"]()) == module["OUT"].read_bytes()
