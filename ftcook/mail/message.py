@@ -94,7 +94,7 @@ def parse_headers(place: str, folder: str, data: bytes) -> Mail:
         raise BrokenMessage(f"its headers cannot be parsed ({type(error).__name__}: {error})") from None
     if not msg.keys() or not data.strip():
         raise BrokenMessage("no mail headers (is this part of another message? the mbox may be cut)")
-    mail = _from_headers(place, folder, msg)
+    mail = _from_headers(place, folder, msg, whole=False)
     mail.skip, mail.skip_detail = _header_skip(msg, mail, walk=False)
     return mail
 
@@ -184,12 +184,14 @@ def _body_start(data: bytes, match) -> int:
     return match.end() + (2 if data[match.end():match.end() + 1] == b"\r" else 1)
 
 
-def _from_headers(place: str, folder: str, msg: Message) -> Mail:
+def _from_headers(place: str, folder: str, msg: Message, whole: bool = True) -> Mail:
+    """The Mail of ``msg``'s headers; without ``whole`` recipients and date are left out (the first pass over
+    all messages does not need them)."""
     sender_name, sender = _address(header(msg, "from"))
     return Mail(
         place=place, folder=folder, message_id=_first_id(msg.get("message-id")), sender=sender,
-        sender_name=sender_name, to=_addresses(msg, "to"), cc=_addresses(msg, "cc"),
-        subject=" ".join(header(msg, "subject").split()), date=_date(msg.get("date")),
+        sender_name=sender_name, to=_addresses(msg, "to") if whole else [], cc=_addresses(msg, "cc") if whole else [],
+        subject=" ".join(header(msg, "subject").split()), date=_date(msg.get("date")) if whole else "",
         in_reply_to=_first_id(msg.get("in-reply-to")), references=_ids(msg.get("references")),
         labels=[label.strip() for label in header(msg, "x-gmail-labels").split(",") if label.strip()],
     )

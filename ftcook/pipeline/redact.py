@@ -34,7 +34,7 @@ _SECRET_PATTERNS = [
 ]
 _PASSWORD = re.compile(
     r"(?i)\b(password|passwort|kennwort|mot de passe|contraseña|senha|пароль|密码|パスワード|passcode|pass(?:wd)?|"
-    r"pwd|pin|api[ _-]?key|secret|token)\b(\s*(?:is|ist|est|es|:|=|：)\s*)([\"']?)([^\s\"',;]{4,})")
+    r"pwd|pin|api[ _-]?key|secret|token)\b(\s*(?:is|ist|est|es|:|=|：)\s*)([\"']?)([^\s\"',;]{3,}[^\s\"',;.!?:)])")
 _URL = re.compile(r"\bhttps?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]")
 _URL_SECRET_KEYS = {"token", "access_token", "refresh_token", "id_token", "auth", "authorization", "key", "api_key",
                     "apikey", "sig", "signature", "x-amz-signature", "x-amz-credential", "secret", "password",
@@ -75,17 +75,22 @@ class Redactor:
         self.examples += 1
         return example.replace(**changes, meta={**example.meta, "redacted": _kinds(names)})
 
-    def text(self, text: str, names: dict[tuple[str, str], str]) -> str:
-        """``text`` with placeholders; ``names`` maps (kind, value) to its placeholder within one example."""
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, kind) of everything to redact in ``text``, in order, not overlapping."""
         spans: list[tuple[int, int, str]] = []
         for kind, found in self._find(text):
             for start, end in found:
                 if not any(s < end and start < e for s, e, _ in spans):
                     spans.append((start, end, kind))
+        return sorted(spans)
+
+    def text(self, text: str, names: dict[tuple[str, str], str]) -> str:
+        """``text`` with placeholders; ``names`` maps (kind, value) to its placeholder within one example."""
+        spans = self.find(text)
         if not spans:
             return text
         out, last = [], 0
-        for start, end, kind in sorted(spans):
+        for start, end, kind in spans:
             value = text[start:end]
             key = (kind, value.lower() if kind == "EMAIL" else value)
             if key not in names:

@@ -23,6 +23,13 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
             label = "all text" if code == "all" else code
             out.print(f"  tokens per character ({label}, {manifest['stats']['encoding']}): "
                       f"{row['tokens_per_char']:.2f}  ({row['tokens']:,} tokens, {row['chars']:,} characters)")
+    numbers = {k: v for k, v in (manifest.get("stats") or {}).items() if isinstance(v, int)}
+    if numbers:
+        out.print("  " + f"{manifest['recipe']:<14}" + " · ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in numbers.items()))
+    redaction = manifest.get("redaction") or {}
+    if redaction.get("enabled"):
+        kinds = ", ".join(f"{n:,} {kind}" for kind, n in redaction["placeholders"].items()) or "nothing found"
+        out.print(f"  redacted      {redaction['examples']:>9,}   examples ({kinds}); check with --preview N")
     out.print(f"  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
     if result.report is not None:
         out.print()
