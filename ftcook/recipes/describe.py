@@ -12,7 +12,7 @@ def option_rows(cls) -> list[tuple[str, str, str, str]]:
     for name, info in cls.Options.model_fields.items():
         kind = getattr(info.annotation, "__name__", None) or str(info.annotation)
         kind = str(info.annotation).replace("typing.", "") if kind in ("Optional", "Literal", "Union") else kind
-        default = "required" if info.is_required() else repr(info.default)
+        default = "required" if info.is_required() else repr(info.get_default(call_default_factory=True))
         rows.append((name, kind, default, info.description or ""))
     return rows
 
