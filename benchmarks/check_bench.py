@@ -129,6 +129,17 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+def timed(cmd: list[str], env=None, ok_codes=(0,)) -> tuple[float, str]:
+    """Wall seconds and stdout of a run with nothing else watching it (``measure`` samples /proc, which takes
+    CPU from multi-process commands on small machines)."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok_codes:
+        sys.exit(f"{cmd} failed ({proc.returncode}):\n{proc.stderr}")
+    return elapsed, proc.stdout
+
+
 def measure(cmd: list[str], env=None, ok_codes=(0,)) -> tuple[float, float, str]:
     """Wall seconds, peak RSS of the process tree in MB, and stdout."""
     start = time.perf_counter()

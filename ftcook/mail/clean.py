@@ -16,7 +16,8 @@ _WROTE = re.compile(
     r"^(On\s.{1,250}\s(wrote|writes)|Am\s.{1,250}\sschrieb.{0,250}|Le\s.{1,250}\sa\s[ée]crit|"
     r"El\s.{1,250}\sescribi[óo]|Il\s.{1,250}\sha\sscritto|Op\s.{1,250}\sschreef.{0,250}|Em\s.{1,250}\sescreveu|"
     r".{1,250}\s(написал|написала|пишет)|.{0,250}(写道|寫道)|.{0,250}(書きました|のメッセージ)|"
-    r"\d{4}年\d{1,2}月\d{1,2}日.{0,200})\s*[:：]\s*$", re.IGNORECASE)
+    r"\d{4}年\d{1,2}月\d{1,2}日.{0,200}|"
+    r".{0,100}\d.{0,150}<[\w.+-]+@[\w-]+(\.[\w-]+)+>)\s*[:：]\s*$", re.IGNORECASE)  # Gmail's "<date>, <name> <address>:"
 _SEPARATOR = re.compile(
     r"^\s*[-_=]{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|"
     r"Messaggio originale|Oorspronkelijk bericht|Исходное сообщение|原始邮件|原始郵件|元のメッセージ|"

@@ -14,6 +14,7 @@ import gzip
 import mailbox
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -47,7 +48,7 @@ class MailSource:
 @dataclass(frozen=True)
 class RawMessage:
     """A message's bytes and where it is: ``place`` like ``"Sent.mbox:message 12 (byte 40960)"``; ``locator``
-    finds it again (``read_again``): (start, end) byte offsets in an mbox, the file inside a Maildir."""
+    finds it again (``read_again``): (start, end) byte offsets in an mbox, the key of a Maildir message."""
 
     place: str
     data: bytes
@@ -155,8 +156,9 @@ def read_again(source: MailSource, locators: list[tuple]) -> Iterator[bytes]:
         for _ in locators:
             yield source.path.read_bytes()
     elif source.kind == "maildir":
-        for (subpath,) in locators:
-            yield (source.path / subpath).read_bytes()
+        box = _open_maildir(source.path)
+        for (key,) in locators:
+            yield box.get_bytes(key)
     elif source.kind == "mbox":
         with open(source.path, "rb") as f:
             for start, end in locators:
@@ -176,16 +178,18 @@ def read_again(source: MailSource, locators: list[tuple]) -> Iterator[bytes]:
 
 
 def _maildir(source: MailSource) -> Iterator[RawMessage]:
-    box = mailbox.Maildir(source.path, factory=None, create=False)
-    keyed = []
-    for key in box.iterkeys():
-        keyed.append((box._lookup(key), key))  # the file's relative path ("cur/1699.M1P2.host:2,S"), for order
-    for subpath, key in sorted(keyed):
+    box = _open_maildir(source.path)
+    for key in sorted(box.iterkeys()):  # keys are unique file names, by delivery time: a stable order
         try:
             data = box.get_bytes(key)
         except (OSError, KeyError):
             continue  # removed while reading
-        yield RawMessage(f"{source.path.name}/{subpath}", data, source.folder, (subpath,))
+        yield RawMessage(f"{source.path.name}/{key}", data, source.folder, (key,))
+
+
+@lru_cache(maxsize=64)
+def _open_maildir(path: Path) -> mailbox.Maildir:
+    return mailbox.Maildir(path, factory=None, create=False)
 
 
 def split_mbox(stream, head_only: bool = False) -> Iterator[tuple[int, int, bytes]]:
