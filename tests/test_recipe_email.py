@@ -317,3 +317,14 @@ def test_the_sample_mailbox_is_what_its_script_writes(tmp_path):
     script = Path(__file__).parent.parent / "scripts" / "make_email_sample.py"
     module = runpy.run_path(str(script))
     assert mbox_bytes(module["messages"]()) == module["OUT"].read_bytes()
+
+
+def test_no_mail_and_nobody_called_me_are_clear_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = invoke("build", "email", tmp_path / "empty", "-d", tmp_path / "ds", "-o", "me=alice@example.org")
+    assert result.exit_code == 2 and "empty: no mail found (mbox files, Maildir folders, .eml files)" in result.output
+    box = thread_mbox(tmp_path / "mail.mbox")
+    result = invoke("build", "email", box, "-d", tmp_path / "ds", "-o", "me=typo@example.org")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: None of the 11 messages is from typo@example.org. Which addresses")
+    assert "-o me=alice@example.org" in result.output

@@ -57,8 +57,9 @@ def candidates(sources: list[Path], most: int = 5) -> tuple[list[tuple[str, int,
     return [(a, n, names[a].most_common(1)[0][0]) for a, n in counts.most_common(most)], bool(sent)
 
 
-def ask_who(sources: list[Path]) -> UsageError:
-    """The error that stops a build without ``-o me=``: the top candidates and the option to confirm."""
+def ask_who(sources: list[Path], problem: str = "") -> UsageError:
+    """The error that stops a build without ``-o me=`` (or with addresses that sent nothing): the top
+    candidates and the option to confirm. ``problem`` is said first."""
     found, from_sent = candidates(sources)
     if not found:
         return UsageError("The email recipe needs your address (-o me=you@example.org), and no message in the "
@@ -66,7 +67,7 @@ def ask_who(sources: list[Path]) -> UsageError:
     where = "in your Sent folders" if from_sent else "in all mail (no Sent folder or 'Sent' label was found)"
     rows = "\n".join(f"  {n:>7,}  {address}" + (f"  ({name})" if name else "") for address, n, name in found)
     return UsageError(
-        f"Which addresses are yours? The email recipe learns from the mail you wrote and does not guess.\n"
+        f"{problem}Which addresses are yours? The email recipe learns from the mail you wrote and does not guess.\n"
         f"Most frequent senders {where}:\n{rows}\n"
         f"Confirm with -o me={found[0][0]} (repeat -o me=... for each address you send from; "
         f"-o me='*@example.org' takes a whole domain).")

@@ -85,6 +85,9 @@ class MailIndex:
         for pos, mine, data in self.db.execute("SELECT pos, mine, data FROM mail ORDER BY pos"):
             yield pos, bool(mine), _mail(data)
 
+    def count_mine(self) -> int:
+        return self.db.execute("SELECT count(*) FROM mail WHERE mine = 1").fetchone()[0]
+
     def mine(self) -> Iterator[Mail]:
         for (data,) in self.db.execute("SELECT data FROM mail WHERE mine = 1 ORDER BY pos"):
             yield _mail(data)

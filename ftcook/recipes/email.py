@@ -17,7 +17,7 @@ from typing import Iterator, Literal
 
 from pydantic import Field, field_validator
 
-from ftcook.errors import UsageError
+from ftcook.errors import InputError
 from ftcook.mail.clean import learn_closings, strip_closing
 from ftcook.mail.me import Me, ask_who
 from ftcook.mail.message import BrokenMessage, Mail, header_end, parse_headers, parse_mail
@@ -108,8 +108,14 @@ class Email(Recipe):
                 yield found
             else:
                 boxes.append(found)
+        if not boxes:
+            raise InputError(", ".join(map(str, sources)), "no mail found (mbox files, Maildir folders, .eml files)",
+                             hint="see docs/recipes/email.md for how to export your mail")
         with MailIndex() as index:
             broken = self._index(boxes, index)
+            if not index.count_mine():
+                addresses = ", ".join(self.options.me)
+                raise ask_who(sources, f"None of the {self._counts['messages']:,} messages is from {addresses}. ")
             closings = learn_closings(m.text for m in index.mine() if not m.skip)
             self._counts["closing_blocks_learned"] = len(closings)
             self._me_name = self._name(index)
