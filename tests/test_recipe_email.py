@@ -3,6 +3,7 @@
 import gzip
 import json
 import mailbox
+import random
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,18 @@ def test_no_mail_and_nobody_called_me_are_clear_errors(tmp_path):
     assert result.exit_code == 2
     assert result.output.startswith("Error: None of the 11 messages is from typo@example.org. Which addresses")
     assert "-o me=alice@example.org" in result.output
+
+
+def test_a_cut_gzip_mailbox_keeps_what_was_read(tmp_path):
+    rng = random.Random(5)
+    words = lambda: " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6)) for _ in range(300))
+    messages = [compose(BOB, ME, f"Q{i}", words(), msgid=f"q{i}@x", minutes=i) for i in range(30)]
+    data = gzip.compress(mbox_bytes(messages))
+    (tmp_path / "cut.mbox.gz").write_bytes(data[: len(data) * 2 // 3])
+    (tmp_path / "not.mbox.gz").write_bytes(b"plain text, not gzip")
+    result = invoke("build", "email", tmp_path / "not.mbox.gz", "-d", tmp_path / "ds", "-o", "me=bob@example.com")
+    assert result.exit_code == 2 and "not.mbox.gz: not a mailbox" in result.output
+    manifest, out = run(tmp_path, [tmp_path / "cut.mbox.gz"], me="bob@example.com")
+    assert manifest["counts"]["train"] >= 10
+    last = rows(out / "skipped.jsonl")[-1]
+    assert last["id"].startswith("cut.mbox.gz: unreadable after message ") and last["reason"] == "broken_message"

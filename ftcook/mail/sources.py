@@ -11,6 +11,7 @@ read in blocks, so a mailbox of several GB is never in memory.
 from __future__ import annotations
 
 import gzip
+import zlib
 import mailbox
 import re
 from dataclasses import dataclass
@@ -87,7 +88,12 @@ def discover(sources: list[Path]) -> Iterator[MailSource | Skip]:
 def _walk(root: Path, folder: Path) -> Iterator[MailSource | Skip]:
     if _is_maildir(folder):
         yield MailSource(folder, "maildir", _folder_name(folder) if folder != root else folder.name)
-    for path in sorted(folder.iterdir()):
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        yield Skip(str(folder), "unreadable", detail=f"cannot list the folder ({error.strerror or error})")
+        return
+    for path in entries:
         if path.name in MAILDIR_PARTS + ("tmp",) and _is_maildir(folder):
             continue
         if path.is_dir():
@@ -120,7 +126,12 @@ def _folder_name(path: Path) -> str:
 def _file_kind(path: Path) -> str | None:
     name = path.name.lower()
     if name.endswith(".gz"):
-        return "mbox.gz"
+        try:
+            with gzip.open(path, "rb") as f:
+                head = f.read(5)
+        except (OSError, EOFError, zlib.error):
+            return None
+        return "mbox.gz" if head == b"From " else None
     if name.endswith(".eml"):
         return "eml"
     try:
@@ -143,10 +154,15 @@ def messages(source: MailSource, head_only: bool = False) -> Iterator[RawMessage
         yield from _maildir(source)
     else:
         opener = gzip.open if source.kind == "mbox.gz" else open
+        number = 0
         with opener(source.path, "rb") as f:
-            for number, (start, end, data) in enumerate(split_mbox(f, head_only), 1):
-                yield RawMessage(f"{source.path.name}:message {number} (byte {start})", data, source.folder,
-                                 (start, end))
+            try:
+                for number, (start, end, data) in enumerate(split_mbox(f, head_only), 1):
+                    yield RawMessage(f"{source.path.name}:message {number} (byte {start})", data, source.folder,
+                                     (start, end))
+            except (OSError, EOFError, zlib.error) as error:  # a damaged or cut gzip file: keep what was read
+                yield RawMessage(f"{source.path.name}: unreadable after message {number} ({error})", b"",
+                                 source.folder, ())
 
 
 def read_again(source: MailSource, locators: list[tuple]) -> Iterator[bytes]:
@@ -201,12 +217,13 @@ def split_mbox(stream, head_only: bool = False) -> Iterator[tuple[int, int, byte
     [b'X: 1\\n\\nFrom here\\n', b'X: 2\\n\\nhi\\n']
     """
     cut = _head if head_only else _message
+    read = getattr(stream, "read1", stream.read)  # gzip: what was decompressed is kept if the file is cut
     buffer = b""
     base = 0  # file offset of buffer[0]
     start = None  # offset in buffer of the current message's "From " line
     eof = False
     while not eof:
-        block = stream.read(BLOCK)
+        block = read(BLOCK)
         eof = not block
         if start is None:
             buffer += block
