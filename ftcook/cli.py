@@ -139,6 +139,15 @@ def models(as_json):
     out.print("\ntokens: most per training example; $/1M: training price; ?: not announced.", style="dim")
     out.print("Unknown prices are not guessed: pass --price USD (per 1M training tokens) to 'ftcook check'. "
               "'ftcook models --json' shows every field with its source.", style="dim")
+    from .runner.report import models_table
+    from .state import open_state
+
+    with open_state() as state:
+        tuned = state.models()
+    if tuned:
+        out.print()
+        out.print(models_table(tuned))
+        out.print("Use one with 'ftcook ask MODEL PROMPT' or 'ftcook compare MODEL'.", style="dim")
 
 
 def _options(values: tuple[str, ...]) -> dict[str, str | list[str]]:
@@ -322,6 +331,11 @@ def new_recipe(name, package, base, directory, force):
     lines = [f"Made recipe '{name}' in {scaffold.root}:", *(f"  {path}" for path in scaffold.files), "Next:",
              *(f"  {step}" for step in scaffold.next_steps)]
     console().print("\n".join(lines), markup=False)
+
+
+from .cli_runner import add_commands  # noqa: E402 - train, ask, compare, quickstart, jobs
+
+add_commands(cli, console)
 
 
 def main():  # pragma: no cover - the console script

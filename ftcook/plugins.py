@@ -1,4 +1,4 @@
-"""Plugins (pluggy, like llm): hooks ``register_recipes`` and ``register_commands``.
+"""Plugins (pluggy, like llm): hooks ``register_recipes``, ``register_backends`` and ``register_commands``.
 
 Built-in recipes register through the same hooks as third-party packages (entry-point group ``ftcook``) and
 one-off recipe files (``$FTCOOK_HOME/recipes/*.py``). Two recipes with one name is an error.
@@ -19,7 +19,7 @@ from .home import user_recipes_dir
 hookspec = pluggy.HookspecMarker("ftcook")
 hookimpl = pluggy.HookimplMarker("ftcook")
 
-BUILTIN_MODULES = ("ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table")
+BUILTIN_MODULES = ("ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table", "ftcook.runner.local")
 
 
 class PluginError(FtcookError):
@@ -30,6 +30,10 @@ class Specs:
     @hookspec
     def register_recipes(self, register):
         """Call ``register(RecipeClass)`` for each recipe the plugin provides."""
+
+    @hookspec
+    def register_backends(self, register):
+        """Call ``register(BackendClass)`` for each training backend the plugin provides (ftcook.runner.base)."""
 
     @hookspec
     def register_commands(self, cli):

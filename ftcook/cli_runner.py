@@ -1,0 +1,230 @@
+"""The runner's commands: ``train``, ``ask``, ``compare``, ``quickstart`` and ``jobs``. Thin: each parses its
+options, calls ``ftcook.runner`` and prints with ``ftcook.runner.report``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def add_commands(cli, console) -> None:
+    @cli.command()
+    @click.argument("dataset", type=click.Path(path_type=Path))
+    @click.option("--backend", default="local", show_default=True, help="Where to train: local (this machine).")
+    @click.option("--model", "-m", default="default", show_default=True,
+                  help="Base model: 'default' (SmolLM2-135M-Instruct), a local folder, or a Hugging Face id in "
+                       "the local cache.")
+    @click.option("--name", default=None, help="Name of the tuned model (default: dataset name and time).")
+    @click.option("--epochs", type=click.IntRange(1), default=None, help="Passes over the data (default: by size).")
+    @click.option("--learning-rate", "--lr", "learning_rate", type=float, default=None,
+                  help="Peak learning rate (default: 2e-4, 1e-4 from 1,000 examples).")
+    @click.option("--rank", type=click.IntRange(1), default=None, help="LoRA rank (default: 8/16/32 by size).")
+    @click.option("--batch-size", type=click.IntRange(1), default=None, help="Examples per step (4 CPU, 16 GPU).")
+    @click.option("--max-length", type=click.IntRange(16), default=None, help="Longest example in tokens.")
+    @click.option("--max-steps", type=click.IntRange(1), default=None, help="Stop after N steps (a quick try).")
+    @click.option("--seed", type=int, default=42, show_default=True)
+    @click.option("--merge", is_flag=True, help="Also write a merged model (base + adapter) for tools without LoRA.")
+    @click.option("--resume", "resume_job", metavar="JOB", default=None,
+                  help="Continue an interrupted job from its last checkpoint (DATASET is checked against it).")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+    def train(dataset, backend, model, name, epochs, learning_rate, rank, batch_size, max_length, max_steps, seed,
+              merge, resume_job, quiet):
+        """Fine-tune a model on DATASET (a folder 'ftcook build' wrote, or a .jsonl file).
+
+        Runs 'ftcook check' first and refuses on errors. Ctrl-C stops at the next step and leaves a job that
+        '--resume JOB' continues. Prints the tuned model's name and how to use it.
+        """
+        from .check.report import render as render_check
+        from .runner import CheckFailed, TrainParams
+        from .runner import resume as resume_training
+        from .runner import train as run_training
+        from .runner.base import Stop
+        from .runner.report import TrainProgress
+
+        out = console()
+        params = TrainParams(epochs, learning_rate, rank, None, batch_size, max_length, max_steps, seed, merge)
+        try:
+            with TrainProgress(out, enabled=not quiet) as progress:
+                if resume_job:
+                    tuned = resume_training(resume_job, on_event=progress)
+                else:
+                    tuned = run_training(dataset, backend, model, params, name=name, on_event=progress,
+                                         on_job=lambda job: out.print(f"job {job}", style="dim"))
+        except CheckFailed as failed:
+            render_check(failed.report, out)
+            raise
+        except Stop as stop:
+            out.print(f"Stopped ({stop}). " + ("Resume with 'ftcook train DATASET --resume JOB' ('ftcook jobs list' "
+                                               "shows the job)." if str(stop) == "interrupted" else ""))
+            sys.exit(130 if str(stop) == "interrupted" else 1)
+        _trained(out, tuned)
+
+    @cli.command()
+    @click.argument("model")
+    @click.argument("prompt")
+    @click.option("--system", default=None, help="System prompt (default: the one used in training).")
+    @click.option("--max-tokens", type=click.IntRange(1), default=256, show_default=True)
+    @click.option("--temperature", type=click.FloatRange(0), default=0.0, show_default=True,
+                  help="0 picks the likeliest words (the same answer every time).")
+    def ask(model, prompt, system, max_tokens, temperature):
+        """Ask tuned MODEL; PROMPT '-' reads the prompt from standard input."""
+        from .runner import ask as ask_model
+
+        if prompt == "-":
+            prompt = sys.stdin.read()
+        click.echo(ask_model(model, prompt, system=system, max_tokens=max_tokens, temperature=temperature))
+
+    @cli.command()
+    @click.argument("model")
+    @click.option("--dataset", type=click.Path(path_type=Path), default=None,
+                  help="DatasetDir to take held-out prompts from (default: the one MODEL was trained on).")
+    @click.option("-n", "count", type=click.IntRange(1), default=3, show_default=True, help="Held-out prompts.")
+    @click.option("--shots", type=click.IntRange(0), default=3, show_default=True,
+                  help="Training examples shown to the base model in the few-shot variant.")
+    @click.option("--max-tokens", type=click.IntRange(1), default=160, show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+    def compare(model, dataset, count, shots, max_tokens, as_json):
+        """Fine-tuning against prompting: base model, base model with few-shot examples, and MODEL, on held-out
+        prompts, next to the real completion; held-out loss and a style-similarity score."""
+        from .runner.compare import compare as run_compare
+
+        result = run_compare(model, dataset, n=count, shots=shots, max_tokens=max_tokens)
+        if as_json:
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            return
+        _print_compare(console(), result)
+
+    @cli.command()
+    @click.option("--fast", is_flag=True, help="Train 4 steps only (checks that everything works; no style yet).")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+    def quickstart(fast, quiet):
+        """Build a dataset from the bundled sample, train the default model on this machine, show before/after.
+
+        Offline; about 2-4 minutes on 2 CPU cores the first time (the default model is converted once).
+        """
+        from .quickstart import run_quickstart
+        from .runner.report import TrainProgress
+
+        out = console()
+        with TrainProgress(out, enabled=not quiet) as progress:
+            result = run_quickstart(fast=fast, on_event=progress, say=lambda text: progress.progress.console.print(
+                f"[bold]{text}[/bold]"))
+        for prompt, before, after in zip(result.prompts, result.before, result.after):
+            out.rule()
+            out.print(prompt, markup=False)
+            out.print("\n[bold]before[/bold] (base model)")
+            out.print(before, markup=False)
+            out.print("\n[bold]after[/bold] (tuned on Ada's replies)")
+            out.print(after, markup=False)
+        out.rule()
+        s = result.seconds
+        out.print(f"Done in {s['total']:.0f} s (build {s['build']:.0f} s, train {s['train']:.0f} s, answers "
+                  f"{s['before'] + s['after']:.0f} s). Tuned model: {result.model}")
+        out.print(f"Next: ftcook ask {result.model} \"Reply to this email from Kim: can you join the demo?\"\n"
+                  f"      ftcook compare {result.model}\n"
+                  f"      your own data: docs/recipes/email.md, docs/train-local.md")
+
+    @cli.group()
+    def jobs():
+        """Training jobs: list, show, follow, cancel."""
+
+    @jobs.command("list")
+    @click.option("--json", "as_json", is_flag=True)
+    def jobs_list(as_json):
+        """The latest jobs, newest first."""
+        from .runner.report import jobs_table
+        from .state import open_state
+
+        with open_state() as state:
+            rows = state.jobs()
+        if as_json:
+            click.echo(json.dumps([vars(r) for r in rows], indent=2))
+        elif rows:
+            console().print(jobs_table(rows))
+        else:
+            console().print("No jobs yet - 'ftcook train DATASET' starts one.")
+
+    @jobs.command("show")
+    @click.argument("job")
+    @click.option("--json", "as_json", is_flag=True)
+    def jobs_show(job, as_json):
+        """One job: its settings, status, output and events."""
+        from .runner.report import render_event
+        from .state import open_state
+
+        with open_state() as state:
+            row = state.job(job)
+            events = state.events(row.id)
+        if as_json:
+            click.echo(json.dumps({**vars(row), "events": [vars(e) for e in events]}, indent=2))
+            return
+        out = console()
+        out.print(f"[bold]{row.id}[/bold]  {row.status}  ({row.backend}, base {row.base_model})")
+        out.print(f"model   {row.params.get('name')}  ->  {row.output or '-'}", markup=False)
+        out.print("params  " + ", ".join(f"{k}={v}" for k, v in row.params.items() if v is not None and k != "name"),
+                  markup=False)
+        if row.error:
+            out.print(f"error   {row.error}", markup=False)
+        for event in events[-20:]:
+            out.print(render_event(event), markup=False)
+
+    @jobs.command("follow")
+    @click.argument("job")
+    def jobs_follow(job):
+        """Print a job's events as they come, until it ends."""
+        from .runner.report import follow
+        from .state import open_state
+
+        with open_state() as state:
+            status = follow(state, state.job(job).id, console())
+        click.echo(f"job {job}: {status}")
+
+    @jobs.command("cancel")
+    @click.argument("job")
+    def jobs_cancel(job):
+        """Stop a running job at its next step (its checkpoint stays; an interrupted job is marked cancelled)."""
+        from .errors import UsageError
+        from .runner import get_backend
+        from .state import FINAL, open_state
+
+        with open_state() as state:
+            row = state.job(job)
+            if row.status in FINAL:
+                raise UsageError(f"Job {row.id} is already {row.status}")
+            new = "cancelling" if row.status == "running" else "cancelled"
+            state.set_job(row.id, status=new)
+            get_backend(row.backend).cancel(row.id, row.remote_id)
+        click.echo(f"job {row.id}: {new}" + (" (it stops at its next step)" if new == "cancelling" else ""))
+
+
+def _trained(out, tuned) -> None:
+    m = tuned.metrics
+    losses = f"train loss {m.get('first_loss')} -> {m.get('train_loss')}"
+    if m.get("valid_loss") is not None:
+        losses += f", valid loss {m['valid_loss']}"
+    out.print(f"\nTuned model [bold]{tuned.name}[/bold] ({m.get('steps')} steps in {m.get('seconds')} s on "
+              f"{m.get('device')}; {losses})")
+    out.print(f"adapter: {tuned.path}", markup=False)
+    out.print(f"Use it: ftcook ask {tuned.name} \"...\"   Compare: ftcook compare {tuned.name}", markup=False)
+
+
+def _print_compare(out, result: dict) -> None:
+    for number, row in enumerate(result["examples"], 1):
+        out.rule(f"{number}")
+        out.print("[bold]prompt[/bold]")
+        out.print(row["prompt"], markup=False)
+        for label, key in (("real", "real"), ("base, zero-shot", "base"),
+                           (f"base, {result['shots']}-shot", "few-shot"), ("tuned", "tuned")):
+            score = "" if key == "real" else f"  (style similarity {row['similarity'][key]:.2f})"
+            out.print(f"\n[bold]{label}[/bold]{score}")
+            out.print(row[key], markup=False)
+    out.rule()
+    loss = result["loss"]
+    out.print(f"held-out loss on {result['loss_examples']} examples of {result['held_out_from']}: base "
+              f"{loss['base']}, tuned {loss['tuned']}")
+    sim = result["similarity"]
+    out.print(f"style similarity to the real completions (char 3-gram cosine, 1 = same wording): base "
+              f"{sim['base']}, {result['shots']}-shot {sim['few-shot']}, tuned {sim['tuned']}")

@@ -1,0 +1,267 @@
+"""The runner: ``ftcook train``'s steps around a backend - check the dataset, record the job, train, record the
+tuned model - and ``ask`` with the result. Backends (``base.Backend``) register through the plugin hook
+``register_backends``; the built-in ``local`` backend trains LoRA adapters on this machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import signal
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import orjson
+
+from ..errors import FtcookError, InputError, UsageError
+from ..formats import CHAT, detect_format, to_trl
+from ..state import FINAL, Event, JobRow, ModelRow, State
+from .base import Backend, Dataset, OnEvent, Stop, TrainParams, TunedModel
+
+__all__ = ["Backend", "Dataset", "TrainParams", "TunedModel", "get_backend", "get_backends", "load_dataset",
+           "train", "resume", "ask", "tuned_model"]
+
+
+class CheckFailed(FtcookError):
+    """``ftcook check`` found errors in the dataset: training is refused (the report says what to fix)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, report):
+        super().__init__(message)
+        self.report = report
+
+
+# --- backends ---------------------------------------------------------------------------------------------
+
+def get_backends() -> dict[str, type[Backend]]:
+    from ..plugins import PluginError, manager
+
+    found: dict[str, type[Backend]] = {}
+
+    def register(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Backend)) or not cls.name:
+            raise PluginError(f"{cls!r} is not a Backend subclass with a name")
+        if cls.name in found and found[cls.name] is not cls:
+            raise PluginError(f"Two backends are named '{cls.name}' - rename one")
+        found[cls.name] = cls
+
+    manager().hook.register_backends(register=register)
+    return dict(sorted(found.items()))
+
+
+def get_backend(name: str) -> Backend:
+    backends = get_backends()
+    if name not in backends:
+        raise UsageError(f"No backend named '{name}' - backends: {', '.join(backends)}")
+    return backends[name]()
+
+
+# --- datasets ---------------------------------------------------------------------------------------------
+
+def load_dataset(path: Path) -> Dataset:
+    """A DatasetDir (train.jsonl, valid.jsonl) or one JSON Lines file of chat or prompt/completion examples."""
+    path = Path(path)
+    if path.is_dir():
+        train_file, valid_file = path / "train.jsonl", path / "valid.jsonl"
+        if not train_file.is_file():
+            raise InputError(path, "no train.jsonl in this folder", hint="pass a folder 'ftcook build' wrote, or a "
+                                                                          ".jsonl file")
+    elif path.is_file():
+        train_file, valid_file = path, None
+    else:
+        raise InputError(path, "no such file or folder")
+    digest = hashlib.sha256()
+    train = _examples(train_file, digest)
+    valid = _examples(valid_file, digest) if valid_file is not None and valid_file.is_file() else []
+    if not train:
+        raise InputError(train_file, "holds no examples", hint="build a dataset first: 'ftcook build RECIPE ...'")
+    systems = Counter(m["content"] for ex in train for m in ex["prompt"] if m.get("role") == "system")
+    system = systems.most_common(1)[0][0] if systems else None
+    return Dataset(path, train, valid, digest.hexdigest(), system)
+
+
+def _examples(path: Path, digest) -> list[dict]:
+    out = []
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, 1):
+            digest.update(line)
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                raise InputError(path, f"not valid JSON ({error})", line=number,
+                                 hint=f"'ftcook check {path}' shows every problem") from None
+            if detect_format(record) not in (CHAT, "completion"):
+                raise InputError(path, "not a chat or prompt/completion example", line=number,
+                                 hint="training takes chat ('messages') or prompt/completion examples")
+            out.append(to_trl(record))
+    return out
+
+
+# --- training ---------------------------------------------------------------------------------------------
+
+def check_dataset(path: Path, check_model: str):
+    """``ftcook check`` on the training file; ``CheckFailed`` when it finds errors."""
+    from ..check import run_check
+
+    train_file = path / "train.jsonl" if path.is_dir() else path
+    report = run_check(train_file, check_model)
+    if not report.ok:
+        raise CheckFailed(f"{train_file}: 'ftcook check' found errors - training refused; fix them (or 'ftcook "
+                          f"check {train_file} --fix') and train again", report)
+    return report
+
+
+def new_job_id() -> str:
+    return f"ft-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def train(dataset_path: Path, backend_name: str = "local", model: str = "default", params: TrainParams | None = None,
+          name: str | None = None, on_event: OnEvent | None = None, check_model: str = "local:default",
+          on_job: Callable[[str], None] | None = None) -> TunedModel:
+    """Check, record a job, train, record the tuned model. Raises ``CheckFailed`` before anything is trained."""
+    backend = get_backend(backend_name)
+    params = params or TrainParams()
+    check_dataset(Path(dataset_path), check_model)
+    dataset = load_dataset(Path(dataset_path))
+    base = backend.default_model() if model in ("default", f"{backend_name}:default") else model
+    name = name or f"{dataset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    _valid_name(name)
+    with _state() as state:
+        if state.model(name) is not None:
+            raise UsageError(f"A tuned model named '{name}' exists - pick another --name")
+        dataset_id = state.add_dataset(dataset.path, dataset.sha256, len(dataset.train))
+        job_id = new_job_id()
+        state.add_job(JobRow(job_id, backend.name, base, dataset_id, {**params.to_dict(), "name": name}, "queued"))
+    if on_job is not None:
+        on_job(job_id)
+    return _run(backend, job_id, dataset, base, params, name, on_event, resume=False)
+
+
+def resume(job_id: str, on_event: OnEvent | None = None) -> TunedModel:
+    """Continue an interrupted job from its last checkpoint."""
+    with _state() as state:
+        job = state.job(job_id)
+        if job.status in FINAL:
+            raise UsageError(f"Job {job.id} is {job.status}; only an interrupted job can be resumed")
+        row = state.dataset(job.dataset_id)
+    dataset = load_dataset(Path(row["path"]))
+    if dataset.sha256 != row["sha256"]:
+        raise UsageError(f"{row['path']} changed since job {job.id} started - train it as a new job")
+    params = TrainParams(**{k: v for k, v in job.params.items() if k != "name"})
+    return _run(get_backend(job.backend), job.id, dataset, job.base_model, params, job.params["name"], on_event,
+                resume=True)
+
+
+def _run(backend: Backend, job_id: str, dataset: Dataset, base: str, params: TrainParams, name: str,
+         on_event: OnEvent | None, resume: bool) -> TunedModel:
+    state = State()
+    output = state.home / "models" / name
+
+    def record(event: Event) -> None:
+        state.add_event(job_id, event)
+        if on_event is not None:
+            on_event(event)
+
+    def should_stop() -> str | None:
+        if _interrupted["flag"]:
+            return "interrupted"
+        return "cancelled" if state.job(job_id).status == "cancelling" else None
+
+    state.set_job(job_id, status="running", output=state.relative(output))
+    record(Event("status", message="resumed" if resume else "started"))
+    try:
+        with _first_ctrl_c_stops():
+            model = backend.train(job_id, dataset, base, params, output, record, should_stop, resume=resume)
+    except Stop as stop:
+        status = "cancelled" if str(stop) == "cancelled" else "interrupted"
+        state.set_job(job_id, status=status)
+        record(Event("status", message=f"{status}: resume with 'ftcook train --resume {job_id}'"
+                     if status == "interrupted" else status))
+        state.close()
+        raise
+    except BaseException as error:
+        state.set_job(job_id, status="failed", error=f"{type(error).__name__}: {error}")
+        record(Event("status", message=f"failed: {type(error).__name__}: {error}"))
+        state.close()
+        raise
+    model.system = dataset.system
+    model.metrics.setdefault("examples", len(dataset.train))
+    state.add_model(ModelRow(model.name, backend.name, base, job_id, dataset.sha256,
+                             state.relative(model.path) if model.path else model.remote,
+                             {**model.metrics, "system": dataset.system}, time.time()))
+    state.set_job(job_id, status="succeeded")
+    record(Event("status", message="succeeded"))
+    state.close()
+    return model
+
+
+_interrupted = {"flag": False}
+
+
+@contextmanager
+def _first_ctrl_c_stops():
+    """The first Ctrl-C asks training to stop at the next step and save a checkpoint; a second one stops at once."""
+
+    def handler(signum, frame):
+        if _interrupted["flag"]:
+            raise KeyboardInterrupt
+        _interrupted["flag"] = True
+
+    _interrupted["flag"] = False
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: no handler
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _interrupted["flag"] = False
+
+
+def _valid_name(name: str) -> None:
+    if not name or any(ch in name for ch in "/\\:") or name.startswith("."):
+        raise UsageError(f"'{name}' cannot name a model: use letters, digits, '-', '_' and '.'")
+
+
+@contextmanager
+def _state():
+    state = State()
+    try:
+        yield state
+    finally:
+        state.close()
+
+
+# --- using a tuned model ----------------------------------------------------------------------------------
+
+def tuned_model(name: str) -> TunedModel:
+    with _state() as state:
+        row = state.model(name)
+        if row is None:
+            names = ", ".join(m.name for m in state.models()[:8]) or "none yet - 'ftcook train' makes one"
+            raise UsageError(f"No tuned model named '{name}' - tuned models: {names}")
+        path = state.absolute(row.path) if row.path and row.backend == "local" else None
+    return TunedModel(row.name, row.backend, row.base_model, path, None if path else row.path,
+                      row.metrics.get("system"), row.metrics)
+
+
+def messages_for(prompt: str, system: str | None, history: list[dict] = ()) -> list[dict]:
+    """The chat messages a prompt is sent as: the system prompt used in training, earlier turns, the prompt."""
+    return ([{"role": "system", "content": system}] if system else []) + list(history) + \
+        [{"role": "user", "content": prompt}]
+
+
+def ask(name: str, prompt: str, system: str | None = None, max_tokens: int = 256, temperature: float = 0.0) -> str:
+    model = tuned_model(name)
+    backend = get_backend(model.backend)
+    return backend.generate(model, messages_for(prompt, system if system is not None else model.system),
+                            max_tokens=max_tokens, temperature=temperature)

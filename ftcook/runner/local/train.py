@@ -1,0 +1,172 @@
+"""LoRA training with PEFT and TRL's SFTTrainer: prompt/completion data in TRL's conversational form (loss on the
+completions only, chat template applied as at generation time), a device chosen for the machine, defaults sized
+to the dataset, evaluation each epoch, checkpoints, resume, and a clean stop."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+from ...state import Event
+from ..base import Dataset, Stop, TrainParams
+
+
+def device() -> tuple[str, str]:
+    """(device, dtype name): CUDA in bf16 where supported, Apple MPS or CPU in float32. On CPU, bf16 and gradient
+    checkpointing (TRL's defaults) make a step about 5× slower (FACTS.md)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps", "float32"
+    return "cpu", "float32"
+
+
+def defaults(n: int, params: TrainParams, where: str) -> dict:
+    """Settings for ``n`` training examples, each overridable: more epochs and a smaller rank for small sets."""
+    epochs = params.epochs or (3 if n >= 1000 else 5 if n >= 100 else 8)
+    rank = params.rank or (8 if n < 200 else 16 if n < 2000 else 32)
+    return {
+        "epochs": epochs,
+        "learning_rate": params.learning_rate or (1e-4 if n >= 1000 else 2e-4),
+        "rank": rank,
+        "alpha": params.alpha or 2 * rank,
+        "batch_size": params.batch_size or (16 if where == "cuda" else 4),
+        "max_length": params.max_length or (2048 if where == "cuda" else 1024),
+    }
+
+
+def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainParams, output: Path, on_event,
+                 should_stop, resume: bool) -> dict:
+    import torch
+    from datasets import Dataset as HFDataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
+    from transformers.utils import logging as hf_logging
+    from trl import SFTConfig, SFTTrainer
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    where, dtype = device()
+    settings = defaults(len(dataset.train), params, where)
+    checkpoints = output.parent.parent / "jobs" / job_id
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype))
+    train_rows, valid_rows = _rows(dataset.train, tokenizer), _rows(dataset.valid, tokenizer)
+    config = SFTConfig(
+        output_dir=str(checkpoints), num_train_epochs=settings["epochs"], max_steps=params.max_steps or -1,
+        per_device_train_batch_size=settings["batch_size"], per_device_eval_batch_size=settings["batch_size"],
+        learning_rate=settings["learning_rate"], lr_scheduler_type="cosine", warmup_steps=0.05,
+        logging_steps=1, save_strategy="epoch", save_total_limit=2, eval_strategy="epoch" if valid_rows else "no",
+        bf16=dtype == "bfloat16", fp16=dtype == "float16", gradient_checkpointing=False, use_cpu=where == "cpu",
+        max_length=settings["max_length"], seed=params.seed, data_seed=params.seed, report_to="none",
+        disable_tqdm=True, dataloader_num_workers=0, dataset_num_proc=None, save_only_model=False,
+        completion_only_loss=True,
+    )
+    lora = LoraConfig(r=settings["rank"], lora_alpha=settings["alpha"], lora_dropout=0.05, target_modules="all-linear",
+                      task_type="CAUSAL_LM")
+    reporter = _Reporter(on_event, should_stop)
+    trainer = SFTTrainer(model=model, args=config, train_dataset=HFDataset.from_list(train_rows),
+                         eval_dataset=HFDataset.from_list(valid_rows) if valid_rows else None,
+                         processing_class=tokenizer, peft_config=lora, callbacks=[reporter])
+    trainer.remove_callback(PrinterCallback)  # ftcook reports through its events
+    on_event(Event("message", message=f"{where} ({dtype}), {len(train_rows)} examples, {settings['epochs']} epochs, "
+                                      f"LoRA rank {settings['rank']}, batch {settings['batch_size']}, "
+                                      f"learning rate {settings['learning_rate']:g}"))
+    last = _last_checkpoint(checkpoints) if resume else None
+    if resume and last is None:
+        on_event(Event("message", message="no checkpoint yet: starting from the beginning"))
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=str(last) if last else None)
+    if reporter.stopped:
+        raise Stop(reporter.stopped)
+    metrics = {"device": where, "dtype": dtype, **settings, "steps": trainer.state.global_step,
+               "train_loss": round(result.training_loss, 4), "seconds": round(time.perf_counter() - start, 1),
+               "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss}
+    if valid_rows:
+        reporter.quiet = True  # the final evaluation is reported in the metrics, not as another epoch
+        metrics["valid_loss"] = round(trainer.evaluate()["eval_loss"], 4)
+    output.mkdir(parents=True, exist_ok=True)
+    trainer.model.save_pretrained(output)
+    tokenizer.save_pretrained(output)
+    if params.merge:
+        merged = trainer.model.merge_and_unload()
+        merged.save_pretrained(output / "merged")
+        tokenizer.save_pretrained(output / "merged")
+        metrics["merged"] = "merged"
+    (output / "ftcook.json").write_text(json.dumps({"base_model": str(base_dir.name), "dataset_sha256": dataset.sha256,
+                                                    "system": dataset.system, "metrics": metrics}, indent=2))
+    return metrics
+
+
+def _rows(examples: list[dict], tokenizer) -> list[dict]:
+    """TRL's conversational prompt/completion rows, or plain text ones when the tokenizer has no chat template."""
+    if tokenizer.chat_template:
+        return [{"prompt": e["prompt"], "completion": e["completion"]} for e in examples]
+    return [{"prompt": "\n\n".join(m["content"] for m in e["prompt"]) + "\n\n",
+             "completion": "\n\n".join(m["content"] for m in e["completion"]) + (tokenizer.eos_token or "")}
+            for e in examples]
+
+
+def _last_checkpoint(folder: Path) -> Path | None:
+    found = sorted((p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+                   key=lambda p: int(p.name.split("-")[-1])) if folder.is_dir() else []
+    return found[-1] if found else None
+
+
+def _callback_base():
+    from transformers import TrainerCallback
+
+    return TrainerCallback
+
+
+class _Reporter(_callback_base()):
+    """Training numbers as ftcook Events; stops at the next step (saving a checkpoint) when asked."""
+
+    def __init__(self, on_event, should_stop):
+        self.on_event, self.should_stop = on_event, should_stop
+        self.stopped: str | None = None
+        self.quiet = False
+        self.first_loss: float | None = None
+        self._tokens: list[tuple[float, float]] = []
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        if "loss" in logs:
+            tokens = logs.get("num_tokens")
+            if tokens is not None:
+                self._tokens.append((time.perf_counter(), float(tokens)))
+            if self.first_loss is None:
+                self.first_loss = round(float(logs["loss"]), 4)
+            self.on_event(Event("log", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch,
+                                train_loss=float(logs["loss"]), tokens_per_s=self.tokens_per_s(recent=True)))
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if metrics and "eval_loss" in metrics and not self.quiet:
+            self.on_event(Event("eval", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch,
+                                valid_loss=float(metrics["eval_loss"])))
+
+    def on_save(self, args, state, control, **kwargs):
+        self.on_event(Event("checkpoint", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch))
+
+    def on_step_end(self, args, state, control, **kwargs):
+        reason = self.should_stop()
+        if reason and not self.stopped:
+            self.stopped = reason
+            control.should_save = True
+            control.should_training_stop = True
+
+    def tokens_per_s(self, recent: bool = False) -> float | None:
+        points = self._tokens[-10:] if recent else self._tokens
+        if len(points) < 2 or points[-1][0] <= points[0][0]:
+            return None
+        return round((points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0]), 1)
+
+
+def steps_for(n: int, epochs: int, batch: int) -> int:
+    return epochs * math.ceil(n / batch)
