@@ -202,7 +202,7 @@ def add_commands(cli, console) -> None:
 
 def _trained(out, tuned) -> None:
     m = tuned.metrics
-    losses = f"train loss {m.get('first_loss')} -> {m.get('train_loss')}"
+    losses = f"loss {m.get('first_loss')} at the first step, {m.get('last_loss')} at the last"
     if m.get("valid_loss") is not None:
         losses += f", valid loss {m['valid_loss']}"
     out.print(f"\nTuned model [bold]{tuned.name}[/bold] ({m.get('steps')} steps in {m.get('seconds')} s on "

@@ -47,5 +47,5 @@ def test_readme_opens_with_the_two_commands():
     readme = (DOCS.parent / "README.md").read_text()
     ci = (DOCS.parent / ".ci" / "run").read_text()
     blocks = re.findall(r"```(?:bash|console)?\n(.*?)```", readme, flags=re.S)
-    assert "ftcook check" in blocks[0]
+    assert "ftcook quickstart" in blocks[0]
     assert "pytest" in blocks[1] and blocks[1].strip().splitlines()[-1] in ci

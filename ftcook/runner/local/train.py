@@ -87,7 +87,8 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
         raise Stop(reporter.stopped)
     metrics = {"device": where, "dtype": dtype, **settings, "steps": trainer.state.global_step,
                "train_loss": round(result.training_loss, 4), "seconds": round(time.perf_counter() - start, 1),
-               "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss}
+               "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss,
+               "last_loss": reporter.last_loss}
     if valid_rows:
         reporter.quiet = True  # the final evaluation is reported in the metrics, not as another epoch
         metrics["valid_loss"] = round(trainer.evaluate()["eval_loss"], 4)
@@ -133,6 +134,7 @@ class _Reporter(_callback_base()):
         self.stopped: str | None = None
         self.quiet = False
         self.first_loss: float | None = None
+        self.last_loss: float | None = None
         self._tokens: list[tuple[float, float]] = []
 
     def on_log(self, args, state, control, logs=None, **kwargs):
@@ -143,6 +145,7 @@ class _Reporter(_callback_base()):
                 self._tokens.append((time.perf_counter(), float(tokens)))
             if self.first_loss is None:
                 self.first_loss = round(float(logs["loss"]), 4)
+            self.last_loss = round(float(logs["loss"]), 4)
             self.on_event(Event("log", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch,
                                 train_loss=float(logs["loss"]), tokens_per_s=self.tokens_per_s(recent=True)))
 

