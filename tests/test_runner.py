@@ -206,3 +206,27 @@ def test_quickstart_end_to_end_with_the_default_model():
     result = invoke("quickstart", "--fast", "-q")
     assert result.exit_code == 0, result.output
     assert result.output.count("before (base model)") == 2 and "Tuned model: quickstart-" in result.output
+
+
+def test_merge_writes_a_whole_model_and_ask_reads_stdin(dataset, tiny_model):
+    from click.testing import CliRunner
+
+    from ftcook.cli import cli
+
+    result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "--max-steps", "2", "--merge", "-q")
+    assert result.exit_code == 0, result.output
+    merged = State().home / "models" / "ada" / "merged"
+    assert (merged / "config.json").is_file() and (merged / "model.safetensors").is_file()
+    asked = CliRunner().invoke(cli, ["ask", "ada", "-", "--max-tokens", "4"], input="Email from Sam: day 3?")
+    assert asked.exit_code == 0 and asked.output.strip()
+    assert invoke("ask", "nobody", "hi").exit_code == 2
+
+
+def test_follow_prints_events_until_the_job_ends(dataset, tiny_model):
+    train(dataset, "local", str(tiny_model), fast(max_steps=2), name="ada")
+    state = State()
+    job = state.jobs()[0]
+    state.close()
+    result = invoke("jobs", "follow", job.id)
+    assert result.exit_code == 0
+    assert "step 2/2" in result.output and result.output.strip().endswith(f"job {job.id}: succeeded")
