@@ -333,9 +333,10 @@ def new_recipe(name, package, base, directory, force):
     console().print("\n".join(lines), markup=False)
 
 
-from .cli_runner import add_commands  # noqa: E402 - train, ask, compare, quickstart, jobs
+from .cli_runner import add_commands, add_eval_commands  # noqa: E402 - train, ask, compare, quickstart, jobs
 
 add_commands(cli, console)
+add_eval_commands(cli, console)
 
 
 def main():  # pragma: no cover - the console script

@@ -228,3 +228,41 @@ def _print_compare(out, result: dict) -> None:
     sim = result["similarity"]
     out.print(f"style similarity to the real completions (char 3-gram cosine, 1 = same wording): base "
               f"{sim['base']}, {result['shots']}-shot {sim['few-shot']}, tuned {sim['tuned']}")
+
+
+def add_eval_commands(cli, console) -> None:
+    @cli.group("eval")
+    def evaluate():
+        """Evaluate a tuned model."""
+
+    @evaluate.command("memorization")
+    @click.argument("model")
+    @click.option("--dataset", type=click.Path(path_type=Path), default=None,
+                  help="DatasetDir (default: the one MODEL was trained on); its texts are the sources.")
+    @click.option("-n", "count", type=click.IntRange(1), default=20, show_default=True, help="Held-out prompts.")
+    @click.option("--max-tokens", type=click.IntRange(8), default=200, show_default=True)
+    @click.option("--threshold", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+                  help="Warn when this share of generated 8-grams is copied from the sources.")
+    @click.option("--json", "as_json", is_flag=True)
+    def memorization(model, dataset, count, max_tokens, threshold, as_json):
+        """How much of what MODEL writes is copied from its sources: the share of generated 8-grams found
+        verbatim in the dataset's texts, and the longest copied run, on held-out prompts."""
+        from .runner.memorization import memorization as measure
+
+        result = measure(model, dataset, n=count, max_tokens=max_tokens, threshold=threshold)
+        if as_json:
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+            return
+        out = console()
+        for row in result["examples"]:
+            out.print(f"{row['copied_share']:6.1%}  longest {row['longest_copied_words']:3d} words  "
+                      f"{row['output'][:90]!r}", markup=False)
+        out.print(f"\n{result['samples']} outputs from held-out prompts of {result['prompts_from']}: "
+                  f"{result['copied_share']:.1%} of generated {result['ngram']}-grams are in the sources "
+                  f"({result['source_ngrams']:,} distinct); longest copied run {result['longest_copied_words']} words.")
+        if result["warning"]:
+            out.print(f"[bold yellow]Warning[/bold yellow]: above the threshold ({threshold:.0%} copied or a run "
+                      f"of {result['longest_warning']}+ words). The model recites its sources: train fewer epochs, "
+                      f"lower the learning rate, or add more varied text.")
+        else:
+            out.print("Below the threshold: the model writes new text rather than reciting the sources.")

@@ -19,7 +19,8 @@ from .home import user_recipes_dir
 hookspec = pluggy.HookspecMarker("ftcook")
 hookimpl = pluggy.HookimplMarker("ftcook")
 
-BUILTIN_MODULES = ("ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table", "ftcook.runner.local")
+BUILTIN_MODULES = ("ftcook.recipes.author", "ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table",
+                   "ftcook.runner.local")
 
 
 class PluginError(FtcookError):

@@ -127,7 +127,7 @@ class Renderer:
 
     def render(self, record: dict) -> Example:
         parts = {part: self._render(part, template, record) for part, template in self.templates.items()}
-        meta = {key: record[key] for key in ("id", "source", "place") if key in record}
+        meta = {key: record[key] for key in ("id", "source", "place", "group") if key in record}
         meta.update(record.get("meta") or {})
         return Example(parts.get("prompt", ""), parts["completion"], parts.get("system") or None, meta)
 

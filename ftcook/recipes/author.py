@@ -1,0 +1,221 @@
+"""The ``author`` recipe: a chatbot that writes in an author's style, from their books.
+
+EPUB 2/3 books (several at once), plain-text books (Project Gutenberg's markers honoured), HTML and Markdown.
+Front and back matter (cover, title page, contents, copyright, colophon, index, "about the author", Gutenberg's
+licence) is skipped with a reason. Three modes: ``continue`` (the preceding passage → the next one),
+``dialogue`` (a line of the books' own dialogue → the reply to it) and ``questions`` (a question a model writes
+for each passage → the passage). Every example carries its chapter as its split group, so valid.jsonl holds
+whole chapters the model never saw.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterator, Literal
+
+from pydantic import Field
+
+from ftcook.books.epub import read_epub
+from ftcook.books.extract import extract
+from ftcook.books.matter import classify
+from ftcook.books.text import text_chapters
+from ftcook.errors import InputError
+from ftcook.pipeline.ledger import Skip
+from ftcook.plugins import hookimpl
+from ftcook.recipes.base import Recipe, RecipeOptions
+from ftcook.text.chunk import Oversize, chunk_paragraphs
+from ftcook.text.decode import Undecodable
+from ftcook.text.extract import Paragraph
+
+_QUOTED = re.compile(r"“([^”]{2,})”|\"([^\"]{2,})\"|«\s?([^»]{2,}?)\s?»|„([^“”]{2,})[“”]|‘([^’]{2,})’(?!\w)")
+_DASH_LINE = re.compile(r"^\s*[—–]\s*(.+)$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+class Author(Recipe):
+    """Write like an author: passages, dialogue or questions from their books."""
+
+    name = "author"
+    inputs = (".epub", ".txt", ".md", ".html", ".htm", ".xhtml")
+    min_chars = 2
+    reasons = {
+        "front_matter": "a cover, title page, table of contents, copyright page, dedication or other front matter",
+        "back_matter": "a colophon, index, 'about the author', acknowledgements or other back matter",
+        "licence": "Project Gutenberg's header, footer or licence text",
+        "not_prose": "a passage that looks like a table, a list of names or other non-prose",
+        "empty_document": "a document of the book with no text (an image page, a blank page)",
+        "no_question": "the questions model wrote no usable question for the passage",
+    }
+
+    class Options(RecipeOptions):
+        mode: Literal["continue", "dialogue", "questions"] = Field(
+            "continue", description="continue: preceding passage -> next passage; dialogue: a line of the books' "
+                                    "dialogue -> the reply; questions: a model-written question -> the passage")
+        passage_tokens: int = Field(256, ge=16, description="most tokens per passage (passages end between "
+                                                           "paragraphs)")
+        author: str | None = Field(None, description="the author's name for the system prompt (default: from the "
+                                                     "EPUB's metadata)")
+        questions_model: str = Field("local:default", description="for mode=questions: BACKEND:MODEL or a tuned "
+                                                                 "model name that writes the questions")
+
+    def __init__(self, options=None, **kwargs):
+        super().__init__(options, **kwargs)
+        self._books: list[dict] = []
+        self._counts: Counter[str] = Counter()
+        self._dropped: Counter[str] = Counter()
+        self._question_writer = None
+
+    def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
+        for path in self.files(sources):
+            if isinstance(path, Skip):
+                yield path
+                continue
+            try:
+                chapters = list(self._chapters(path))
+            except Undecodable as error:
+                yield Skip(str(path), "undecodable", detail=str(error))
+                continue
+            for chapter in chapters:
+                if isinstance(chapter, Skip):
+                    yield chapter
+                else:
+                    yield from self._chapter_records(*chapter)
+
+    # --- books -> chapters -------------------------------------------------------------------------------------
+
+    def _chapters(self, path: Path):
+        """(book, chapter id, title, [Paragraph]) per chapter, or Skips for matter and empty documents."""
+        if path.suffix.lower() != ".epub":
+            info = {"file": path.name, "title": path.stem, "author": self.options.author or "", "language": "",
+                    "rights": "", "problems": []}
+            self._books.append(info)
+            for number, (title, paragraphs) in enumerate(text_chapters(path), 1):
+                yield info, f"{path.name}#{number}", title, [Paragraph(place, text) for place, text in paragraphs]
+            return
+        book = read_epub(path)
+        info = book.metadata()
+        self._books.append(info)
+        documents = book.documents
+        for index, document in enumerate(documents):
+            extracted = extract(document.content)
+            self._dropped.update(extracted.dropped)
+            headings = [b.text for b in extracted.blocks if b.kind == "heading"]
+            text = "\n".join(b.text for b in extracted.blocks)
+            where = f"{path.name}:{document.name}"
+            verdict = classify(document.name, document.types | extracted.types, headings[0] if headings else "",
+                               text, extracted.link_share, index / max(len(documents) - 1, 1), document.linear)
+            if verdict is not None:
+                self._counts[verdict[0]] += 1
+                yield Skip(where, verdict[0], detail=verdict[1], excerpt=text)
+                continue
+            paragraphs = [Paragraph(f"{where} ¶{b.number}", b.text) for b in extracted.blocks if b.kind == "paragraph"]
+            if not paragraphs:
+                yield Skip(where, "empty_document", detail="no paragraphs of text")
+                continue
+            self._counts["chapters"] += 1
+            title = document.title or (headings[0] if headings else "")
+            yield info, f"{path.name}#{document.name}", title, paragraphs
+
+    # --- chapters -> records -------------------------------------------------------------------------------------
+
+    def _chapter_records(self, book: dict, group: str, title: str, paragraphs: list[Paragraph]):
+        base = {"author": self.options.author or book.get("author") or "", "book": book.get("title", ""),
+                "chapter": title, "group": group, "mode": self.options.mode}
+        if self.options.mode == "dialogue":
+            yield from self._dialogue(base, paragraphs)
+            return
+        passages = [c for c in chunk_paragraphs(paragraphs, self._count, self.options.passage_tokens)]
+        previous = None
+        for number, passage in enumerate(passages, 1):
+            ident = f"{passage.place} (passage {number})"
+            if isinstance(passage, Oversize):
+                yield Skip(ident, "too_long", detail=passage.detail if hasattr(passage, "detail") else "")
+                previous = None
+                continue
+            if not looks_like_prose(passage.text):
+                yield Skip(ident, "not_prose", excerpt=passage.text)
+                previous = None
+                continue
+            self._counts["passages"] += 1
+            if self.options.mode == "questions":
+                question = self._question(passage.text)
+                if not question:
+                    yield Skip(ident, "no_question", excerpt=passage.text)
+                    continue
+                yield {**base, "id": ident, "question": question, "text": passage.text}
+            elif previous is not None:
+                yield {**base, "id": ident, "previous": previous, "text": passage.text}
+            previous = passage.text
+
+    def _dialogue(self, base: dict, paragraphs: list[Paragraph]):
+        previous = None
+        for paragraph in paragraphs:
+            speech = spoken(paragraph.text)
+            if speech is None:
+                previous = None
+                continue
+            self._counts["dialogue_lines"] += 1
+            if previous is not None:
+                yield {**base, "id": paragraph.place, "line": previous, "reply": speech}
+            previous = speech
+
+    def _count(self, text: str) -> int:
+        return self.counter.count(text) if self.counter is not None else len(text) // 4
+
+    def _question(self, passage: str) -> str:
+        if self._question_writer is None:
+            from ftcook.recipes.author_questions import QuestionWriter
+
+            self._question_writer = QuestionWriter(self.options.questions_model)
+        return self._question_writer.ask(passage)
+
+    def stats(self) -> dict:
+        return {"books": self._books, **dict(sorted(self._counts.items())),
+                "removed": dict(sorted(self._dropped.items()))}
+
+
+def spoken(text: str) -> str | None:
+    """The words spoken in a paragraph of dialogue (its quotations joined), or None when nobody speaks.
+
+    >>> spoken('“Where are you going?” asked Tom. “It is late.”')
+    'Where are you going? It is late.'
+    >>> spoken("— Bonjour, dit-il."), spoken("The night was cold.")
+    ('Bonjour, dit-il.', None)
+    """
+    found = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    if found:
+        return " ".join(part.strip() for part in found)
+    dash = _DASH_LINE.match(text)
+    return dash.group(1).strip() if dash else None
+
+
+def looks_like_prose(text: str) -> bool:
+    """False for tables, lists of names, tables of numbers and other non-prose.
+
+    >>> looks_like_prose("She walked to the harbour. The boats were quiet, and the gulls slept.")
+    True
+    >>> looks_like_prose("Smith, J.\\nBrown, A.\\nGreen, P.\\nWhite, T.\\nBlack, R.\\nGray, L.")
+    False
+    """
+    stripped = "".join(text.split())
+    if not stripped:
+        return False
+    letters = sum(ch.isalpha() for ch in stripped)
+    digits = sum(ch.isdigit() for ch in stripped)
+    if digits / len(stripped) > 0.2 or letters / len(stripped) < 0.5:
+        return False
+    if _CJK.search(text):
+        return True
+    lines = [line for line in text.split("\n") if line.strip()]
+    words = len(text.split())
+    if len(lines) >= 5 and words / len(lines) < 3.5:
+        return False
+    sentence_ends = len(re.findall(r"[.!?;:…](\s|$)", text))
+    return words < 25 or sentence_ends > 0
+
+
+@hookimpl
+def register_recipes(register):
+    register(Author)
