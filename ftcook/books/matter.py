@@ -28,11 +28,9 @@ def classify(name: str, types: set[str], heading: str, text: str, link_share: fl
     side = "front_matter" if position < 0.5 else "back_matter"
     if text and len(_LICENCE.findall(text)) >= 2 or (_GUTENBERG.search(heading or "") and "licen" in text.lower()):
         return "licence", "Project Gutenberg's header or licence"
-    known = {t.lower() for t in types}
-    if known & FRONT:
-        return "front_matter", ", ".join(sorted(known & FRONT))
-    if known & BACK:
-        return "back_matter", ", ".join(sorted(known & BACK))
+    known = {t.lower() for t in types} & (FRONT | BACK)
+    if known:  # the same types occur at either end (a copyright page, an imprint): where it is decides the side
+        return side, ", ".join(sorted(known))
     if not linear:
         return side, "not in the reading order (linear=\"no\")"
     if heading and _HEADING.match(heading):

@@ -31,6 +31,9 @@ from ftcook.text.extract import Paragraph
 
 _QUOTED = re.compile(r"“([^”]{2,})”|\"([^\"]{2,})\"|«\s?([^»]{2,}?)\s?»|„([^“”]{2,})[“”]|‘([^’]{2,})’(?!\w)")
 _DASH_LINE = re.compile(r"^\s*[—–]\s*(.+)$")
+_SPACE = re.compile(r"\s")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -92,6 +95,7 @@ class Author(Recipe):
                     "rights": "", "problems": []}
             self._books.append(info)
             for number, (title, paragraphs) in enumerate(text_chapters(path), 1):
+                self._counts["chapters"] += 1
                 yield info, f"{path.name}#{number}", title, [Paragraph(place, text) for place, text in paragraphs]
             return
         book = read_epub(path)
@@ -199,12 +203,12 @@ def looks_like_prose(text: str) -> bool:
     >>> looks_like_prose("Smith, J.\\nBrown, A.\\nGreen, P.\\nWhite, T.\\nBlack, R.\\nGray, L.")
     False
     """
-    stripped = "".join(text.split())
-    if not stripped:
+    text = text[:2000]  # a sample decides: tables and lists look like that from their start
+    visible = len(text) - len(_SPACE.findall(text))
+    if not visible:
         return False
-    letters = sum(ch.isalpha() for ch in stripped)
-    digits = sum(ch.isdigit() for ch in stripped)
-    if digits / len(stripped) > 0.2 or letters / len(stripped) < 0.5:
+    letters, digits = len(_LETTER.findall(text)), len(_DIGIT.findall(text))
+    if digits / visible > 0.2 or letters / visible < 0.5:
         return False
     if _CJK.search(text):
         return True

@@ -24,6 +24,9 @@ SAMPLES = {
     "email": Sample("email", HERE / "email" / "sample.mbox", "email",
                     "23 messages of Alice Martin (alice@example.org), Gmail Takeout style: replies in English, "
                     "French and German, HTML mail, list mail, an auto-reply, a bounce (all invented)"),
+    "author": Sample("author", HERE / "author" / "the-lamplighter.epub", "author",
+                     "'The Lamplighter of Vell', a six-chapter novella with dialogue, written for the project and "
+                     "dedicated to the public domain (CC0 1.0); EPUB 3 with front and back matter"),
 }
 
 
