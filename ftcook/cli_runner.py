@@ -13,10 +13,11 @@ import click
 def add_commands(cli, console) -> None:
     @cli.command()
     @click.argument("dataset", type=click.Path(path_type=Path))
-    @click.option("--backend", default="local", show_default=True, help="Where to train: local (this machine).")
+    @click.option("--backend", default="local", show_default=True,
+                  help="Where to train: local (this machine) or openai (OpenAI's API, Azure OpenAI, --base-url).")
     @click.option("--model", "-m", default="default", show_default=True,
-                  help="Base model: 'default' (SmolLM2-135M-Instruct), a local folder, or a Hugging Face id in "
-                       "the local cache.")
+                  help="Base model. local: 'default' (SmolLM2-135M-Instruct), a local folder, or a Hugging Face id "
+                       "in the local cache; openai: e.g. gpt-4o-mini-2024-07-18 (default).")
     @click.option("--name", default=None, help="Name of the tuned model (default: dataset name and time).")
     @click.option("--epochs", type=click.IntRange(1), default=None, help="Passes over the data (default: by size).")
     @click.option("--learning-rate", "--lr", "learning_rate", type=float, default=None,
@@ -29,9 +30,21 @@ def add_commands(cli, console) -> None:
     @click.option("--merge", is_flag=True, help="Also write a merged model (base + adapter) for tools without LoRA.")
     @click.option("--resume", "resume_job", metavar="JOB", default=None,
                   help="Continue an interrupted job from its last checkpoint (DATASET is checked against it).")
+    @click.option("--suffix", default=None, help="openai: a suffix for the fine-tuned model's name (1-64 chars).")
+    @click.option("--lr-multiplier", type=click.FloatRange(0, min_open=True), default=None,
+                  help="openai: learning-rate multiplier (default: OpenAI's 'auto').")
+    @click.option("--base-url", default=None, help="openai: a service speaking OpenAI's API (default: api.openai.com).")
+    @click.option("--organization", default=None, help="openai: the organization id.")
+    @click.option("--project", default=None, help="openai: the project id.")
+    @click.option("--azure-endpoint", default=None, help="Azure OpenAI: https://NAME.openai.azure.com (key: "
+                                                         "AZURE_OPENAI_API_KEY or 'ftcook keys set azure').")
+    @click.option("--api-version", default=None, help="Azure OpenAI: the API version.")
+    @click.option("--no-follow", is_flag=True, help="openai: create the job and return ('ftcook jobs follow JOB').")
+    @click.option("--yes", "-y", is_flag=True, help="openai: send without asking (for scripts).")
     @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
     def train(dataset, backend, model, name, epochs, learning_rate, rank, batch_size, max_length, max_steps, seed,
-              merge, resume_job, quiet):
+              merge, resume_job, suffix, lr_multiplier, base_url, organization, project, azure_endpoint, api_version,
+              no_follow, yes, quiet):
         """Fine-tune a model on DATASET (a folder 'ftcook build' wrote, or a .jsonl file).
 
         Runs 'ftcook check' first and refuses on errors. Ctrl-C stops at the next step and leaves a job that
@@ -44,19 +57,29 @@ def add_commands(cli, console) -> None:
         from .runner.base import Stop
         from .runner.report import TrainProgress
 
+        from .runner.openai_api.client import Connection
+
         out = console()
-        params = TrainParams(epochs, learning_rate, rank, None, batch_size, max_length, max_steps, seed, merge)
+        connection = Connection(base_url, organization, project, azure_endpoint, api_version).to_dict()
+        options = {k: v for k, v in {"suffix": suffix, "lr_multiplier": lr_multiplier, "connection": connection,
+                                     "follow": not no_follow}.items() if v not in (None, {})}
+        params = TrainParams(epochs, learning_rate, rank, None, batch_size, max_length, max_steps, seed, merge,
+                             options)
         try:
-            with TrainProgress(out, enabled=not quiet) as progress:
-                if resume_job:
+            if resume_job:
+                with TrainProgress(out, enabled=not quiet) as progress:
                     tuned = resume_training(resume_job, on_event=progress)
-                else:
+            else:
+                confirm = _confirm(out, yes)
+                with TrainProgress(out, enabled=not quiet) as progress:
                     tuned = run_training(dataset, backend, model, params, name=name, on_event=progress,
-                                         on_job=lambda job: out.print(f"job {job}", style="dim"))
+                                         on_job=lambda job: out.print(f"job {job}", style="dim"), confirm=confirm)
         except CheckFailed as failed:
             render_check(failed.report, out)
             raise
         except Stop as stop:
+            if str(stop) == "detached":
+                sys.exit(0)
             out.print(f"Stopped ({stop}). " + ("Resume with 'ftcook train DATASET --resume JOB' ('ftcook jobs list' "
                                                "shows the job)." if str(stop) == "interrupted" else ""))
             sys.exit(130 if str(stop) == "interrupted" else 1)
@@ -174,13 +197,68 @@ def add_commands(cli, console) -> None:
     @jobs.command("follow")
     @click.argument("job")
     def jobs_follow(job):
-        """Print a job's events as they come, until it ends."""
-        from .runner.report import follow
+        """Print a job's events as they come, until it ends (Ctrl-C stops watching; the job goes on)."""
+        from .runner import follow_job
+        from .runner.base import Stop
+        from .runner.report import follow, render_event
         from .state import open_state
 
         with open_state() as state:
-            status = follow(state, state.job(job).id, console())
-        click.echo(f"job {job}: {status}")
+            row = state.job(job)
+            if row.backend == "local" or row.status in ("succeeded", "failed", "cancelled"):
+                status = follow(state, row.id, console())
+                click.echo(f"job {row.id}: {status}")
+                return
+            for event in state.events(row.id):
+                console().print(render_event(event), markup=False)
+        try:
+            model = follow_job(row.id, on_event=lambda event: console().print(render_event(event), markup=False))
+        except Stop as stop:
+            click.echo(f"job {row.id}: {'cancelled' if str(stop) == 'cancelled' else 'still running (detached)'}")
+            return
+        click.echo(f"job {row.id}: succeeded - model {model.remote or model.name}")
+
+    @jobs.command("pause")
+    @click.argument("job")
+    def jobs_pause(job):
+        """Pause a running remote job (OpenAI)."""
+        _remote_action(job, "pause")
+
+    @jobs.command("resume")
+    @click.argument("job")
+    def jobs_resume(job):
+        """Resume a paused remote job (OpenAI); a local interrupted job resumes with 'ftcook train --resume JOB'."""
+        _remote_action(job, "resume_job")
+
+    @cli.group()
+    def keys():
+        """API keys for remote backends, stored with mode 0600 in FTCOOK_HOME and never printed."""
+
+    @keys.command("set")
+    @click.argument("service", type=click.Choice(["openai", "azure"]))
+    @click.option("--key", prompt=True, hide_input=True, help="The key (asked for, hidden, when not given).")
+    def keys_set(service, key):
+        """Store the API key for SERVICE."""
+        from .keys import set_key
+
+        path = set_key(service, key)
+        click.echo(f"Stored the {service} key in {path} (mode 0600). An environment variable still wins.")
+
+    @keys.command("list")
+    def keys_list():
+        """Which keys are set and where they come from (only their last 4 characters)."""
+        from .keys import describe
+
+        for service, where, tail in describe():
+            click.echo(f"{service:<8} {where} {tail}".rstrip())
+
+    @keys.command("remove")
+    @click.argument("service", type=click.Choice(["openai", "azure"]))
+    def keys_remove(service):
+        """Forget the stored key for SERVICE."""
+        from .keys import remove_key
+
+        click.echo(f"Removed the {service} key." if remove_key(service) else f"No stored {service} key.")
 
     @jobs.command("cancel")
     @click.argument("job")
@@ -194,14 +272,54 @@ def add_commands(cli, console) -> None:
             row = state.job(job)
             if row.status in FINAL:
                 raise UsageError(f"Job {row.id} is already {row.status}")
-            new = "cancelling" if row.status == "running" else "cancelled"
-            state.set_job(row.id, status=new)
+            remote = row.backend != "local"
+            new = "cancelling" if row.status == "running" and not remote else "cancelled"
             get_backend(row.backend).cancel(row.id, row.remote_id)
+            state.set_job(row.id, status=new)
         click.echo(f"job {row.id}: {new}" + (" (it stops at its next step)" if new == "cancelling" else ""))
+
+
+def _confirm(out, yes: bool):
+    """What a remote backend shows before sending; --yes skips the question, a script without it is refused."""
+
+    def confirm(lines: list[str]) -> bool:
+        from .errors import UsageError
+
+        for line in lines:
+            out.print(line, markup=False)
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UsageError("Not sent: confirm at a terminal, or pass --yes to send without asking")
+        return click.confirm("Send it?", default=False)
+
+    return confirm
+
+
+def _remote_action(job: str, action: str) -> None:
+    from .errors import UsageError
+    from .runner import get_backend
+    from .state import open_state
+
+    with open_state() as state:
+        row = state.job(job)
+        if row.backend == "local":
+            raise UsageError(f"Job {row.id} is local: Ctrl-C interrupts it and 'ftcook train --resume {row.id}' "
+                             f"continues it")
+        try:
+            getattr(get_backend(row.backend), action)(row.id, row.remote_id)
+        except NotImplementedError as error:
+            raise UsageError(str(error)) from None
+    click.echo(f"job {row.id}: {action.replace('_job', '')} requested")
 
 
 def _trained(out, tuned) -> None:
     m = tuned.metrics
+    if tuned.remote:
+        out.print(f"\nTuned model [bold]{tuned.name}[/bold]: {tuned.remote} ({m.get('trained_tokens') or '?'} trained "
+                  f"tokens)")
+        out.print(f"Use it: ftcook ask {tuned.name} \"...\"   (or ftcook ask {tuned.remote} \"...\")", markup=False)
+        return
     losses = f"loss {m.get('first_loss')} at the first step, {m.get('last_loss')} at the last"
     if m.get("valid_loss") is not None:
         losses += f", valid loss {m['valid_loss']}"

@@ -20,7 +20,7 @@ hookspec = pluggy.HookspecMarker("ftcook")
 hookimpl = pluggy.HookimplMarker("ftcook")
 
 BUILTIN_MODULES = ("ftcook.recipes.author", "ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table",
-                   "ftcook.runner.local")
+                   "ftcook.runner.local", "ftcook.runner.openai_api")
 
 
 class PluginError(FtcookError):

@@ -35,6 +35,11 @@ MIGRATIONS = (
         name TEXT PRIMARY KEY, backend TEXT NOT NULL, base_model TEXT NOT NULL, job_id TEXT REFERENCES jobs,
         dataset_sha256 TEXT, path TEXT, metrics TEXT NOT NULL, created REAL NOT NULL);
     """,
+    """
+    CREATE TABLE uploads (
+        sha256 TEXT NOT NULL, service TEXT NOT NULL, file_id TEXT NOT NULL, bytes INTEGER NOT NULL,
+        created REAL NOT NULL, PRIMARY KEY (sha256, service));
+    """,
 )
 #: job statuses; the last three are final
 STATUSES = ("queued", "running", "cancelling", "interrupted", "succeeded", "failed", "cancelled")
@@ -176,6 +181,21 @@ class State:
                                (job_id, after)).fetchall()
         return [Event(kind=r[1], step=r[2], total_steps=r[3], epoch=r[4], train_loss=r[5], valid_loss=r[6],
                       tokens_per_s=r[7], message=r[8], time=r[0]) for r in rows]
+
+    # --- uploads (remote backends: the same bytes are sent once) ---------------------------------------------
+
+    def upload(self, sha256: str, service: str) -> str | None:
+        row = self.db.execute("SELECT file_id FROM uploads WHERE sha256 = ? AND service = ?", (sha256, service)).fetchone()
+        return row[0] if row else None
+
+    def add_upload(self, sha256: str, service: str, file_id: str, size: int) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?)",
+                            (sha256, service, file_id, size, time.time()))
+
+    def forget_upload(self, sha256: str, service: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM uploads WHERE sha256 = ? AND service = ?", (sha256, service))
 
     # --- tuned models ---------------------------------------------------------------------------------------
 

@@ -146,7 +146,7 @@ def test_state_migrates_and_refuses_newer_files(tmp_path):
     path = tmp_path / "state.db"
     State(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     db.execute("PRAGMA user_version = 99")
     db.commit()
     db.close()

@@ -123,14 +123,19 @@ def new_job_id() -> str:
 
 
 def train(dataset_path: Path, backend_name: str = "local", model: str = "default", params: TrainParams | None = None,
-          name: str | None = None, on_event: OnEvent | None = None, check_model: str = "local:default",
-          on_job: Callable[[str], None] | None = None) -> TunedModel:
-    """Check, record a job, train, record the tuned model. Raises ``CheckFailed`` before anything is trained."""
+          name: str | None = None, on_event: OnEvent | None = None, check_model: str | None = None,
+          on_job: Callable[[str], None] | None = None,
+          confirm: Callable[[list[str]], bool] | None = None) -> TunedModel:
+    """Check, show what a remote backend will send and get ``confirm``, record a job, train, record the tuned
+    model. Raises ``CheckFailed`` before anything is trained or sent."""
     backend = get_backend(backend_name)
     params = params or TrainParams()
-    check_dataset(Path(dataset_path), check_model)
-    dataset = load_dataset(Path(dataset_path))
     base = backend.default_model() if model in ("default", f"{backend_name}:default") else model
+    report = check_dataset(Path(dataset_path), check_model or ("local:default" if backend_name == "local" else base))
+    dataset = load_dataset(Path(dataset_path))
+    lines = backend.preflight(dataset, base, params, report)
+    if lines and (confirm is None or not confirm(lines)):
+        raise UsageError("Nothing was sent: training not confirmed")
     name = name or f"{dataset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     _valid_name(name)
     with _state() as state:
@@ -180,6 +185,11 @@ def _run(backend: Backend, job_id: str, dataset: Dataset, base: str, params: Tra
         with _first_ctrl_c_stops():
             model = backend.train(job_id, dataset, base, params, output, record, should_stop, resume=resume)
     except Stop as stop:
+        if str(stop) == "detached":  # a remote job runs on without us
+            record(Event("status", message=f"detached; the job runs on: 'ftcook jobs follow {job_id}', "
+                                           f"'ftcook jobs cancel {job_id}'"))
+            state.close()
+            raise
         status = "cancelled" if str(stop) == "cancelled" else "interrupted"
         state.set_job(job_id, status=status)
         record(Event("status", message=f"{status}: resume with 'ftcook train --resume {job_id}'"
@@ -193,13 +203,52 @@ def _run(backend: Backend, job_id: str, dataset: Dataset, base: str, params: Tra
         raise
     model.system = dataset.system
     model.metrics.setdefault("examples", len(dataset.train))
-    state.add_model(ModelRow(model.name, backend.name, base, job_id, dataset.sha256,
-                             state.relative(model.path) if model.path else model.remote,
-                             {**model.metrics, "system": dataset.system}, time.time()))
-    state.set_job(job_id, status="succeeded")
-    record(Event("status", message="succeeded"))
+    _finish(state, backend, job_id, base, dataset.sha256, model, record)
     state.close()
     return model
+
+
+def _finish(state: State, backend: Backend, job_id: str, base: str, sha256: str | None, model: TunedModel,
+            record: OnEvent) -> None:
+    state.add_model(ModelRow(model.name, backend.name, base, job_id, sha256,
+                             state.relative(model.path) if model.path else model.remote,
+                             {**model.metrics, "system": model.system}, time.time()))
+    state.set_job(job_id, status="succeeded")
+    record(Event("status", message=f"succeeded: {model.remote or model.name}"))
+
+
+def follow_job(job_id: str, on_event: OnEvent | None = None) -> TunedModel | None:
+    """Follow a remote job (``ftcook jobs follow``) to its end and record its model; None for local jobs."""
+    with _state() as state:
+        job = state.job(job_id)
+        dataset = state.dataset(job.dataset_id) if job.dataset_id else None
+    backend = get_backend(job.backend)
+    state = State()
+
+    def record(event: Event) -> None:
+        state.add_event(job.id, event)
+        if on_event is not None:
+            on_event(event)
+
+    try:
+        with _first_ctrl_c_stops():
+            model = backend.follow(job.id, record, lambda: "interrupted" if _interrupted["flag"] else None)
+        if model is not None:
+            system = None
+            if dataset is not None and Path(dataset["path"]).exists():
+                system = load_dataset(Path(dataset["path"])).system
+            model.system = system
+            _finish(state, backend, job.id, job.base_model, dataset["sha256"] if dataset else None, model, record)
+        return model
+    except Stop as stop:
+        if str(stop) == "cancelled":
+            state.set_job(job.id, status="cancelled")
+        raise
+    except FtcookError as error:
+        state.set_job(job.id, status="failed", error=str(error))
+        raise
+    finally:
+        state.close()
 
 
 _interrupted = {"flag": False}
@@ -245,7 +294,9 @@ def _state():
 
 def tuned_model(name: str) -> TunedModel:
     with _state() as state:
-        row = state.model(name)
+        row = state.model(name) or next((m for m in state.models() if m.path == name), None)
+        if row is None and name.startswith("ft:"):  # an OpenAI fine-tuned model ftcook did not train
+            return TunedModel(name, "openai", name.split(":")[1], None, name)
         if row is None:
             names = ", ".join(m.name for m in state.models()[:8]) or "none yet - 'ftcook train' makes one"
             raise UsageError(f"No tuned model named '{name}' - tuned models: {names}")

@@ -28,6 +28,7 @@ class TrainParams:
     max_steps: int | None = None  # stop after this many steps (a quick try)
     seed: int = 42
     merge: bool = False  # also write a merged model (base + adapter)
+    options: dict = field(default_factory=dict)  # backend-specific: suffix, lr_multiplier, connection, follow
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +87,21 @@ class Backend(ABC):
     def generate(self, model: TunedModel | str, messages: list[dict], max_tokens: int = 256,
                  temperature: float = 0.0) -> str:
         """The reply of a tuned model (or of base model ``model``, a str) to chat ``messages``."""
+
+    def preflight(self, dataset: Dataset, base_model: str, params: TrainParams, report) -> list[str]:
+        """What the user must see and confirm before anything leaves the machine (a remote backend: cost,
+        deadlines, privacy); empty for backends that send nothing."""
+        return []
+
+    def follow(self, job_id: str, on_event: OnEvent, should_stop: Callable[[], str | None]) -> TunedModel | None:
+        """Follow a job that runs elsewhere until it ends; None for backends whose jobs run in this process."""
+        return None
+
+    def pause(self, job_id: str, remote_id: str | None) -> None:
+        raise NotImplementedError(f"the {self.name} backend cannot pause jobs")
+
+    def resume_job(self, job_id: str, remote_id: str | None) -> None:
+        raise NotImplementedError(f"the {self.name} backend cannot resume paused jobs")
 
     def loss(self, model: TunedModel | str, examples: list[dict]) -> float | None:
         """Mean loss on the completions of ``examples`` (TRL form), where the backend can compute it."""
