@@ -132,7 +132,7 @@ class OpenAIBackend(Backend):
 
     def _find(self, client, job_id: str) -> str | None:
         """The OpenAI job this ftcook job created, by its metadata."""
-        for remote in client.fine_tuning.jobs.list(metadata={"ftcook_job": job_id}, limit=10):
+        for remote in client.fine_tuning.jobs.list(metadata={"ftcook_job": job_id}, limit=10).data:
             if (remote.metadata or {}).get("ftcook_job") == job_id:
                 return remote.id
         return None
@@ -152,19 +152,19 @@ class OpenAIBackend(Backend):
             except Exception:  # noqa: BLE001 - deleted or expired: upload again
                 pass
             state.forget_upload(digest, service)
-        same = [f for f in client.files.list(purpose="fine-tune") if f.filename == name and f.bytes == len(data)]
+        same = [f for f in _files(client) if f.filename == name and f.bytes == len(data)]
         if same:  # uploaded before this state knew it (or a retried upload that did arrive)
             file_id = same[0].id
         else:
             on_event(Event("message", message=f"uploading {path.name} ({len(data):,} bytes)"))
 
             def arrived() -> str | None:
-                copies = [f for f in client.files.list(purpose="fine-tune") if f.filename == name]
+                copies = [f for f in _files(client) if f.filename == name]
                 return copies[0].id if copies else None
 
             file_id = _once(lambda: client.with_options(max_retries=0).files.create(
                 file=(name, data), purpose="fine-tune").id, arrived, on_event, f"uploading {path.name}")
-            same = [f for f in client.files.list(purpose="fine-tune") if f.filename == name]
+            same = [f for f in _files(client) if f.filename == name]
         for extra in same:
             if extra.id != file_id:  # a retried request that arrived twice: keep one
                 client.files.delete(extra.id)
@@ -248,6 +248,11 @@ class OpenAIBackend(Backend):
             return (reply.choices[0].message.content or "").strip()
         except Exception as error:  # noqa: BLE001
             raise JobFailed(f"OpenAI: {explain(error)}") from None
+
+
+def _files(client) -> list:
+    """The fine-tune files, newest first: the first page of up to 10,000 (the API's largest page)."""
+    return list(client.files.list(purpose="fine-tune", limit=10000, order="desc").data)
 
 
 def _once(call: Callable[[], str], arrived: Callable[[], str | None], on_event: OnEvent, what: str,
