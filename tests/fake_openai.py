@@ -1,10 +1,12 @@
 """A scripted OpenAI API for scenario tests (pytest-httpserver): files, fine-tuning jobs that move through
 validating_files → queued → running (metrics events) → succeeded, events listed newest first in pages, chat
-completions; and faults injected per call (429, 500, a slow answer that outlives the client's timeout)."""
+completions; and faults injected per call (429, 500, a slow answer that outlives the client's timeout, a connection that drops
+after the work was done and before the answer)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import re
 import time
 from collections import defaultdict
@@ -20,7 +22,7 @@ class FakeOpenAI:
         self.jobs: dict[str, dict] = {}
         self.events: dict[str, list[dict]] = defaultdict(list)
         self.calls: list[tuple[str, str]] = []
-        self.faults: dict[tuple[str, str], list] = defaultdict(list)  # (method, route) -> [429 | 500 | "slow"]
+        self.faults: dict[tuple[str, str], list] = defaultdict(list)  # (method, route) -> [429|500|"slow"|"reset"]
         self.final, self.total_steps, self.slow = final, steps, slow
         self.counter = 0
 
@@ -37,6 +39,10 @@ class FakeOpenAI:
         if fault in (429, 500, 503):
             return _json({"error": {"message": f"injected {fault}", "type": "server_error"}}, fault)
         response = self._handle(request, path)
+        if fault == "reset":  # the work is done, then the connection drops before the answer
+            connection = request.environ.get("werkzeug.socket")
+            if connection is not None:
+                connection.shutdown(socket.SHUT_RDWR)
         if fault == "slow":  # the work is done, but the answer comes after the client gave up
             time.sleep(self.slow)
         return response

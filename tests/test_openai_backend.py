@@ -90,11 +90,24 @@ def test_faults_at_every_step_change_nothing(api, dataset):
     state.close()
 
 
-def test_a_lost_upload_answer_leaves_one_file(api, dataset):
-    api.fail("POST", "files", "slow")
+@pytest.mark.parametrize("fault", ["slow", "reset"])
+def test_a_lost_upload_answer_leaves_one_file(api, dataset, fault):
+    api.fail("POST", "files", fault)
     result = train(api, dataset)
     assert result.exit_code == 0, result.output
-    assert len(api.files) == 2  # the slow upload arrived and was reused, not sent again
+    assert len(api.files) == 2  # the upload arrived and was reused, not sent again
+
+
+def test_connections_dropped_while_following_and_creating(api, dataset):
+    api.fail("POST", "jobs", "reset")
+    api.fail("GET", "jobs/id", "reset", "reset")
+    api.fail("GET", "events", "reset")
+    result = train(api, dataset)
+    assert result.exit_code == 0, result.output
+    assert len(api.jobs) == 1
+    state = State()
+    assert [e.step for e in state.events(state.jobs()[0].id) if e.kind == "log"] == [1, 2, 3]
+    state.close()
 
 
 def test_nothing_is_sent_without_confirmation_or_with_too_few_examples(api, dataset, tmp_path):
