@@ -341,8 +341,11 @@ def _print_compare(out, result: dict) -> None:
             out.print(row[key], markup=False)
     out.rule()
     loss = result["loss"]
-    out.print(f"held-out loss on {result['loss_examples']} examples of {result['held_out_from']}: base "
-              f"{loss['base']}, tuned {loss['tuned']}")
+    if loss["base"] is None and loss["tuned"] is None:
+        out.print("held-out loss: not available from this backend (OpenAI's API does not return it)")
+    else:
+        out.print(f"held-out loss on {result['loss_examples']} examples of {result['held_out_from']}: base "
+                  f"{loss['base']}, tuned {loss['tuned']}")
     sim = result["similarity"]
     out.print(f"style similarity to the real completions (char 3-gram cosine, 1 = same wording): base "
               f"{sim['base']}, {result['shots']}-shot {sim['few-shot']}, tuned {sim['tuned']}")

@@ -1,6 +1,7 @@
 """The openai backend against a scripted API (tests/fake_openai.py): one upload per file, one job, the whole
 ordered event log, the model in state - with faults injected at every step."""
 
+import json
 import os
 import re
 import stat
@@ -69,6 +70,10 @@ def test_train_uploads_once_creates_one_job_and_follows_it(api, dataset):
     state.close()
     answer = invoke("ask", "ada", "hello there")
     assert answer.exit_code == 0 and answer.output.startswith(f"Hey! (ft:{MODEL}")
+    compared = invoke("compare", "ada", "-n", "1", "--shots", "1", "--json")
+    assert compared.exit_code == 0, compared.output
+    row = json.loads(compared.output)["examples"][0]
+    assert row["base"].startswith(f"Hey! ({MODEL} answering") and row["tuned"].startswith(f"Hey! (ft:{MODEL}")
     # the same data again: no second upload
     again = invoke("train", dataset, "--backend", "openai", "--model", MODEL, "--base-url", api.url, "--yes", "-q",
                    "--name", "ada2")

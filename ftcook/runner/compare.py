@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..state import State
-from . import get_backend, load_dataset, tuned_model
+from . import TunedModel, get_backend, load_dataset, tuned_model
 
 VARIANTS = ("base", "few-shot", "tuned")
 
@@ -18,6 +18,7 @@ VARIANTS = ("base", "few-shot", "tuned")
 def compare(name: str, dataset: Path | None = None, n: int = 3, shots: int = 3, max_tokens: int = 160) -> dict:
     model = tuned_model(name)
     backend = get_backend(model.backend)
+    base = _base(model)
     data = load_dataset(dataset or _training_dataset(name))
     held, source = (data.valid, "valid.jsonl") if data.valid else (data.train, "train.jsonl (no valid.jsonl)")
     held = held[:n]
@@ -27,17 +28,25 @@ def compare(name: str, dataset: Path | None = None, n: int = 3, shots: int = 3, 
         prompt = example["prompt"]
         real = _text(example["completion"])
         replies = {
-            "base": backend.generate(model.base_model, prompt, max_tokens=max_tokens),
-            "few-shot": backend.generate(model.base_model, _few_shot(prompt, examples), max_tokens=max_tokens),
+            "base": backend.generate(base, prompt, max_tokens=max_tokens),
+            "few-shot": backend.generate(base, _few_shot(prompt, examples), max_tokens=max_tokens),
             "tuned": backend.generate(model, prompt, max_tokens=max_tokens),
         }
         rows.append({"prompt": _text([m for m in prompt if m["role"] != "system"]), "real": real, **replies,
                      "similarity": {v: round(style_similarity(replies[v], real), 3) for v in VARIANTS}})
     scored = (data.valid or data.train)[:50]
-    losses = {"base": backend.loss(model.base_model, scored), "tuned": backend.loss(model, scored)}
+    losses = {"base": backend.loss(base, scored), "tuned": backend.loss(model, scored)}
     mean = {v: round(sum(r["similarity"][v] for r in rows) / len(rows), 3) if rows else None for v in VARIANTS}
     return {"model": name, "base_model": model.base_model, "held_out_from": source, "shots": len(examples),
             "examples": rows, "loss": losses, "loss_examples": len(scored), "similarity": mean}
+
+
+def _base(model: TunedModel) -> TunedModel | str:
+    """The base model, reached the way the tuned one is: a remote model through the same connection."""
+    if model.remote:
+        return TunedModel(model.base_model, model.backend, model.base_model, None, model.base_model,
+                          metrics={"connection": model.metrics.get("connection")})
+    return model.base_model
 
 
 def _training_dataset(name: str) -> Path:
