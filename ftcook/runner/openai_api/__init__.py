@@ -51,6 +51,7 @@ class OpenAIBackend(Backend):
     def preflight(self, dataset: Dataset, base_model: str, params: TrainParams, report) -> list[str]:
         from ...catalog import get_model
 
+        make_client(Connection.from_dict(params.options.get("connection")))  # no key: say so before anything else
         if len(dataset.train) < MIN_EXAMPLES:
             raise UsageError(f"{dataset.path}: {len(dataset.train)} training examples; OpenAI needs at least "
                              f"{MIN_EXAMPLES} - add examples (or train locally: --backend local)")
