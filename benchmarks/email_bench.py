@@ -137,7 +137,7 @@ def _html(text: str, outlook: bool = False) -> str:
 def _transport_headers(rng: random.Random, thread: int) -> list[tuple[str, str]]:
     """What a delivered Gmail message carries above its own headers: Received chain, DKIM, ARC."""
     sig = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(344))
-    headers = [(f"Received", f"from mail-{hop}.x.example (mail-{hop}.x.example. [209.85.220.{hop}]) by "
+    headers = [("Received", f"from mail-{hop}.x.example (mail-{hop}.x.example. [209.85.220.{hop}]) by "
                              f"mx.google.com with SMTPS id {sig[hop:hop + 20]} for <{ME[1]}> (Google Transport "
                              f"Security); Mon, 03 Mar 2025 09:0{hop}:00 -0800 (PST)") for hop in range(6)]
     return headers + list({
@@ -175,7 +175,7 @@ def generate(path: Path, megabytes: int, seed: int = 11) -> int:
                 shop = f"news@shop{thread % 23}.example"
                 batch.append(compose(("Shop", shop), ME, f"Deals for you #{thread}", first,
                                      msgid=f"n{thread}@shop.example", minutes=thread, charset="utf-8",
-                                     headers=received + [("List-Unsubscribe", f"<mailto:unsub@shop.example>")],
+                                     headers=received + [("List-Unsubscribe", "<mailto:unsub@shop.example>")],
                                      html=_newsletter(rng, first)))
             elif kind < BULK + LISTS:  # mailing-list posts
                 batch.append(compose(person, "team@lists.example", f"[team] {subject}", first,
@@ -270,7 +270,7 @@ def main() -> None:
         big_t, big_rss = _run(_ftcook(big, DATA / "out-big"), repeat=1)
         print(f"{'(b) ftcook build email, ' + big.name:44} {big_t:8.2f} {big_count / big_t:11.0f} {big_rss:9.0f} MB")
         ok = ok and big_rss <= 300
-    print(f"\ngoal ≥ 4× the stdlib loop" + (" and ≤ 300 MB on the large mailbox" if args.memory_mb else "")
+    print("\ngoal ≥ 4× the stdlib loop" + (" and ≤ 300 MB on the large mailbox" if args.memory_mb else "")
           + f": {'met' if ok else 'NOT met'}")
 
 

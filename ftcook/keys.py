@@ -35,6 +35,20 @@ def set_key(service: str, key: str) -> Path:
         raise UsageError("The key is empty")
     keys = _read()
     keys[service] = key.strip()
+    return _write(keys)
+
+
+def remove_key(service: str) -> bool:
+    keys = _read()
+    if service not in keys:
+        return False
+    del keys[service]
+    _write(keys)
+    return True
+
+
+def _write(keys: dict) -> Path:
+    """Replace the keys file atomically; it is created with mode 0600, never readable by others."""
     path = keys_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
@@ -44,22 +58,6 @@ def set_key(service: str, key: str) -> Path:
     os.chmod(temporary, 0o600)
     temporary.replace(path)
     return path
-
-
-def remove_key(service: str) -> bool:
-    keys = _read()
-    if service not in keys:
-        return False
-    del keys[service]
-    set_all(keys)
-    return True
-
-
-def set_all(keys: dict) -> None:
-    path = keys_file()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(keys, f)
 
 
 def get_key(service: str) -> str | None:

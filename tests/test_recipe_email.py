@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from conftest import invoke
-from ftcook.errors import UsageError
 from ftcook.mail.compose import compose, mbox_bytes, write_mbox
 from ftcook.mail.message import decode_text, parse_mail
 from ftcook.pipeline import BuildSettings, build

@@ -70,9 +70,7 @@ def extract(content: bytes) -> Extracted:
     blocks, number = [], 0
     for element in body.iter(*BLOCKS):
         if any(child.tag in BLOCKS for child in element.iterdescendants() if isinstance(child.tag, str)):
-            if element.text and element.text.strip() and element.tag != "body":
-                pass  # loose text beside blocks: rare; the blocks carry the book
-            continue
+            continue  # a container: its innermost blocks carry the text
         text = _clean(element.text_content())
         if not text:
             continue

@@ -74,12 +74,6 @@ class Mail:
     quoted: str = ""  # what they quoted (for matching a reply to its message)
     html: bool = False  # the text came from an HTML part
 
-    @property
-    def is_sent(self) -> bool:
-        from .sources import is_sent_folder
-
-        return is_sent_folder(self.folder) or any(label.lower() in ("sent", "sent mail") for label in self.labels)
-
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 

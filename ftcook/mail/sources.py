@@ -41,10 +41,6 @@ class MailSource:
     kind: str
     folder: str
 
-    @property
-    def is_sent(self) -> bool:
-        return is_sent_folder(self.folder)
-
 
 @dataclass(frozen=True)
 class RawMessage:

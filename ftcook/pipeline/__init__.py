@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import __version__
 from ..catalog import DEFAULT_MODEL, get_model
@@ -28,6 +28,9 @@ from .ledger import REASONS, Ledger, Skip, excerpt
 from .normalise import normalise_example
 from .redact import Redactor
 from .split import side
+
+if TYPE_CHECKING:
+    from .dedupe import Deduper
 
 OUTPUT_FORMATS = (CHAT, COMPLETION)
 
@@ -144,7 +147,7 @@ def _check(dataset, model, manifest: dict):
 class Stages:
     """normalise → filter → dedupe → redact → fit, for one item; skips go to the ledger."""
 
-    def __init__(self, recipe, renderer: Renderer, deduper: "Deduper", budget: Budget, ledger: Ledger,
+    def __init__(self, recipe, renderer: Renderer, deduper: Deduper, budget: Budget, ledger: Ledger,
                  redactor: Redactor | None = None):
         self.recipe, self.renderer, self.deduper, self.budget, self.ledger = recipe, renderer, deduper, budget, ledger
         self.redactor = redactor

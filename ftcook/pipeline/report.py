@@ -30,7 +30,7 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
     if redaction.get("enabled"):
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in redaction["placeholders"].items()) or "nothing found"
         out.print(f"  redacted      {redaction['examples']:>9,}   examples ({kinds}); check with --preview N")
-    out.print(f"  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
+    out.print("  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
     if result.report is not None:
         out.print()
         render_check(result.report, out, quiet=quiet)

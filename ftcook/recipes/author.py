@@ -21,7 +21,6 @@ from ftcook.books.epub import read_epub
 from ftcook.books.extract import extract
 from ftcook.books.matter import classify
 from ftcook.books.text import text_chapters
-from ftcook.errors import InputError
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import Recipe, RecipeOptions
@@ -135,7 +134,8 @@ class Author(Recipe):
         for number, passage in enumerate(passages, 1):
             ident = f"{passage.place} (passage {number})"
             if isinstance(passage, Oversize):
-                yield Skip(ident, "too_long", detail=passage.detail if hasattr(passage, "detail") else "")
+                yield Skip(ident, "too_long", detail=f"one sentence of {passage.tokens} tokens, over passage_tokens",
+                           excerpt=passage.text)
                 previous = None
                 continue
             if not looks_like_prose(passage.text):

@@ -5,7 +5,6 @@ to the dataset, evaluation each epoch, checkpoints, resume, and a clean stop."""
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 
@@ -170,6 +169,3 @@ class _Reporter(_callback_base()):
             return None
         return round((points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0]), 1)
 
-
-def steps_for(n: int, epochs: int, batch: int) -> int:
-    return epochs * math.ceil(n / batch)

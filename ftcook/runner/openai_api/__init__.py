@@ -107,8 +107,6 @@ class OpenAIBackend(Backend):
 
     def _create(self, client, state: State, job_id: str, dataset: Dataset, base_model: str, params: TrainParams,
                 connection: Connection, on_event: OnEvent) -> str:
-        import openai
-
         from ...catalog import get_model
 
         fmt = get_model(base_model).format
