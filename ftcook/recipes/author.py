@@ -24,7 +24,7 @@ from ftcook.books.text import text_chapters
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import Recipe, RecipeOptions
-from ftcook.text.chunk import Oversize, chunk_paragraphs
+from ftcook.text.chunk import SEPARATOR, Oversize, chunk_paragraphs
 from ftcook.text.decode import Undecodable
 from ftcook.text.extract import Paragraph
 
@@ -56,7 +56,8 @@ class Author(Recipe):
             "continue", description="continue: preceding passage -> next passage; dialogue: a line of the books' "
                                     "dialogue -> the reply; questions: a model-written question -> the passage")
         passage_tokens: int = Field(256, ge=16, description="most tokens per passage (passages end between "
-                                                           "paragraphs)")
+                                                           "paragraphs; a chapter shorter than two passages is "
+                                                           "cut in half)")
         author: str | None = Field(None, description="the author's name for the system prompt (default: from the "
                                                      "EPUB's metadata)")
         questions_model: str = Field("local:default", description="for mode=questions: BACKEND:MODEL or a tuned "
@@ -129,7 +130,7 @@ class Author(Recipe):
         if self.options.mode == "dialogue":
             yield from self._dialogue(base, paragraphs)
             return
-        passages = [c for c in chunk_paragraphs(paragraphs, self._count, self.options.passage_tokens)]
+        passages = list(chunk_paragraphs(paragraphs, *self._budget(paragraphs)))
         previous = None
         for number, passage in enumerate(passages, 1):
             ident = f"{passage.place} (passage {number})"
@@ -164,6 +165,19 @@ class Author(Recipe):
             if previous is not None:
                 yield {**base, "id": paragraph.place, "line": previous, "reply": speech}
             previous = speech
+
+    def _budget(self, paragraphs: list[Paragraph]):
+        """(token counter, passage budget) for a chapter. A chapter shorter than two passages gets passages of
+        half its length (at least its longest paragraph), so in continue mode a chapter of several paragraphs
+        gives at least one pair. Counts are kept for the
+        chunker, which asks for the same texts."""
+        counts = {p.text + SEPARATOR: self._count(p.text + SEPARATOR) for p in paragraphs}
+        count = lambda text: counts[text] if text in counts else self._count(text)  # noqa: E731
+        budget = self.options.passage_tokens
+        if self.options.mode == "continue":
+            # halved, but never below the longest paragraph: halving must not cut paragraphs or sentences
+            budget = min(budget, max(16, sum(counts.values()) // 2 + 1, max(counts.values(), default=0)))
+        return count, budget
 
     def _count(self, text: str) -> int:
         return self.counter.count(text) if self.counter is not None else len(text) // 4
