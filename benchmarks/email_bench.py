@@ -32,9 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
 from check_bench import measure, timed  # noqa: E402 - one way of measuring for every benchmark
 
-from ftcook.mail.compose import compose, mbox_bytes  # noqa: E402
+from compose.mail import compose, mbox_bytes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data" / "email"

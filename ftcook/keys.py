@@ -1,6 +1,7 @@
 """API keys: ``ftcook keys set openai`` stores a key in ``$FTCOOK_HOME/keys.json`` with mode 0600. Keys are never
 printed (``keys list`` shows only which are set and their last 4 characters), and never go into manifests, logs
-or the state database. An environment variable (``OPENAI_API_KEY``) wins over the stored key."""
+or the state database. An environment variable (``OPENAI_API_KEY``) wins over the stored key. The key names are
+those the backends declare (``Backend.keys``: name -> environment variable), plugins' included."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from pathlib import Path
 from .errors import UsageError
 from .home import home
 
-ENVIRONMENT = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
+
+def known_keys() -> dict[str, str]:
+    """Every key a registered backend declares: name -> the environment variable that wins over it."""
+    from .runner import get_backends
+
+    return {name: variable for backend in get_backends().values() for name, variable in backend.keys.items()}
 
 
 def keys_file() -> Path:
@@ -29,8 +35,10 @@ def _read() -> dict:
 
 
 def set_key(service: str, key: str) -> Path:
-    if service not in ENVIRONMENT:
-        raise UsageError(f"Unknown service '{service}' - services: {', '.join(ENVIRONMENT)}")
+    known = known_keys()
+    if service not in known:
+        raise UsageError(f"No backend uses a key named '{service}' - keys: {', '.join(known) or 'none'} "
+                         f"('ftcook backends' says which backend uses which)")
     if not key.strip():
         raise UsageError("The key is empty")
     keys = _read()
@@ -62,14 +70,15 @@ def _write(keys: dict) -> Path:
 
 def get_key(service: str) -> str | None:
     """The key from the environment, else from the keys file; None when neither has one."""
-    return os.environ.get(ENVIRONMENT.get(service, "")) or _read().get(service)
+    variable = known_keys().get(service)
+    return (os.environ.get(variable) if variable else None) or _read().get(service)
 
 
 def describe() -> list[tuple[str, str, str]]:
     """(service, where the key comes from, its last 4 characters) for each service."""
     stored = _read()
     rows = []
-    for service, variable in ENVIRONMENT.items():
+    for service, variable in known_keys().items():
         if os.environ.get(variable):
             rows.append((service, f"${variable}", "…" + os.environ[variable][-4:]))
         elif service in stored:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pluggy
 
-from .errors import FtcookError
+from .errors import PluginError
 from .home import user_recipes_dir
 
 hookspec = pluggy.HookspecMarker("ftcook")
@@ -21,10 +21,6 @@ hookimpl = pluggy.HookimplMarker("ftcook")
 
 BUILTIN_MODULES = ("ftcook.recipes.author", "ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table",
                    "ftcook.runner.local", "ftcook.runner.openai_api")
-
-
-class PluginError(FtcookError):
-    exit_code = 2
 
 
 class Specs:
@@ -129,4 +125,5 @@ def plugin_template_dirs() -> tuple[Path, ...]:
 
 
 def register_commands(cli) -> None:
+    """Let every plugin add its commands to ``cli`` (ftcook.cli does this when it is imported)."""
     manager().hook.register_commands(cli=cli)

@@ -38,7 +38,7 @@ def run_quickstart(fast: bool = False, on_event=None, say=print) -> QuickstartRe
     folder = home() / "quickstart"
     dataset = folder / "dataset"
     say(f"1/4 Building a dataset from {SAMPLE.name} (ftcook build table ...) into {dataset}")
-    build(BuildSettings("table", [SAMPLE], dataset, {"prompt": PROMPT, "completion": "{{ row.reply }}",
+    build(BuildSettings(recipe="table", sources=[SAMPLE], out=dataset, options={"prompt": PROMPT, "completion": "{{ row.reply }}",
                                                       "system": SYSTEM}, valid_fraction=0.1), check=True)
     seconds["build"] = time.perf_counter() - start
     backend = get_backend("local")
@@ -51,7 +51,8 @@ def run_quickstart(fast: bool = False, on_event=None, say=print) -> QuickstartRe
     seconds["before"] = time.perf_counter() - mark
     say("3/4 Training a LoRA adapter on this machine")
     mark = time.perf_counter()
-    params = TrainParams(epochs=5, learning_rate=1e-3, batch_size=4, max_length=256, max_steps=4 if fast else None)
+    params = TrainParams(epochs=5, learning_rate=1e-3, batch_size=4,
+                         options={"max_length": 256, "max_steps": 4 if fast else None})
     name = f"quickstart-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     model = train(dataset, "local", "default", params, name=name, on_event=on_event)
     seconds["train"] = time.perf_counter() - mark

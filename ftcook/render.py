@@ -68,6 +68,14 @@ def find_template(name: str) -> TemplateInfo | None:
     return None
 
 
+def get_template_info(name: str) -> TemplateInfo:
+    """Like ``find_template``, but a name that is nowhere is an error that says where to look."""
+    info = find_template(name)
+    if info is None:
+        raise UsageError(f"No template named '{name}' - see 'ftcook templates list'")
+    return info
+
+
 def list_templates() -> list[TemplateInfo]:
     """Every template ftcook would use, one per name (the one the lookup order picks)."""
     names: set[str] = set()
@@ -80,9 +88,7 @@ def list_templates() -> list[TemplateInfo]:
 
 def copy_template(name: str, force: bool = False) -> Path:
     """Copy template ``name`` into the user dir, where it overrides the plugin or built-in one."""
-    info = find_template(name)
-    if info is None:
-        raise UsageError(f"No template named '{name}' - see 'ftcook templates list'")
+    info = get_template_info(name)
     target = user_templates_dir() / name
     if target.exists() and not force:
         raise UsageError(f"{target} exists already - edit it, or pass --force to replace it with the "

@@ -11,7 +11,8 @@ import json
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 from typing import Iterator
 
@@ -41,9 +42,28 @@ MIGRATIONS = (
         created REAL NOT NULL, PRIMARY KEY (sha256, service));
     """,
 )
-#: job statuses; the last three are final
-STATUSES = ("queued", "running", "cancelling", "interrupted", "succeeded", "failed", "cancelled")
-FINAL = ("succeeded", "failed", "cancelled")
+
+
+class JobStatus(str, Enum):
+    """Where a job stands. Stored in the database as its value; compares equal to that string."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    CANCELLING = "cancelling"  # a local job asked to stop at its next step
+    INTERRUPTED = "interrupted"  # stopped at a checkpoint: 'ftcook train --resume JOB' continues it
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL
+
+
+FINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 
 @dataclass
@@ -53,7 +73,7 @@ class JobRow:
     base_model: str
     dataset_id: int | None
     params: dict
-    status: str
+    status: JobStatus
     remote_id: str | None = None
     output: str | None = None
     error: str | None = None
@@ -87,11 +107,14 @@ class ModelRow:
 
 
 class State:
+    """The state database. Open it with ``open_state()``; rows come back as dataclasses read by column name."""
+
     def __init__(self, path: Path | None = None):
         self.home = home()
         self.path = Path(path) if path else self.home / "state.db"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
@@ -107,6 +130,12 @@ class State:
 
     def close(self) -> None:
         self.db.close()
+
+    def _insert(self, table: str, values: dict, verb: str = "INSERT") -> None:
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.db:
+            self.db.execute(f"{verb} INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
 
     # --- paths ----------------------------------------------------------------------------------------------
 
@@ -125,73 +154,68 @@ class State:
     # --- datasets -------------------------------------------------------------------------------------------
 
     def add_dataset(self, path: Path, sha256: str, examples: int) -> int:
-        with self.db:
-            self.db.execute("INSERT OR IGNORE INTO datasets (path, sha256, examples, created) VALUES (?, ?, ?, ?)",
-                            (str(Path(path).resolve()), sha256, examples, time.time()))
-        return self.db.execute("SELECT id FROM datasets WHERE path = ? AND sha256 = ?",
-                               (str(Path(path).resolve()), sha256)).fetchone()[0]
+        resolved = str(Path(path).resolve())
+        self._insert("datasets", {"path": resolved, "sha256": sha256, "examples": examples, "created": time.time()},
+                     verb="INSERT OR IGNORE")
+        return self.db.execute("SELECT id FROM datasets WHERE path = ? AND sha256 = ?", (resolved, sha256)).fetchone()["id"]
 
     def dataset(self, dataset_id: int) -> dict | None:
         row = self.db.execute("SELECT id, path, sha256, examples, created FROM datasets WHERE id = ?",
                               (dataset_id,)).fetchone()
-        return dict(zip(("id", "path", "sha256", "examples", "created"), row)) if row else None
+        return dict(row) if row else None
 
     # --- jobs -----------------------------------------------------------------------------------------------
 
     def add_job(self, job: JobRow) -> None:
         now = time.time()
-        with self.db:
-            self.db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (job.id, job.backend, job.base_model, job.dataset_id, json.dumps(job.params),
-                             job.status, job.remote_id, job.output, job.error, now, now))
+        self._insert("jobs", {"id": job.id, "backend": job.backend, "base_model": job.base_model,
+                              "dataset_id": job.dataset_id, "params": json.dumps(job.params),
+                              "status": JobStatus(job.status).value, "remote_id": job.remote_id, "output": job.output,
+                              "error": job.error, "created": now, "updated": now})
 
-    def set_job(self, job_id: str, **fields) -> None:
+    def set_job(self, job_id: str, **values) -> None:
         allowed = {"status", "remote_id", "output", "error", "params"}
-        if set(fields) - allowed:
-            raise ValueError(f"unknown job fields {set(fields) - allowed}")
-        if "params" in fields:
-            fields["params"] = json.dumps(fields["params"])
-        assignments = ", ".join(f"{name} = ?" for name in fields)
+        if set(values) - allowed:
+            raise ValueError(f"unknown job fields {set(values) - allowed}")
+        if "params" in values:
+            values["params"] = json.dumps(values["params"])
+        if "status" in values:
+            values["status"] = JobStatus(values["status"]).value
+        assignments = ", ".join(f"{name} = ?" for name in values)
         with self.db:
             self.db.execute(f"UPDATE jobs SET {assignments}, updated = ? WHERE id = ?",
-                            (*fields.values(), time.time(), job_id))
+                            (*values.values(), time.time(), job_id))
 
     def job(self, job_id: str) -> JobRow:
-        rows = self.db.execute("SELECT * FROM jobs WHERE id = ? OR id LIKE ?", (job_id, f"{job_id}%")).fetchall()
+        rows = self.db.execute(f"SELECT {_columns(JobRow)} FROM jobs WHERE id = ? OR id LIKE ?",
+                               (job_id, f"{job_id}%")).fetchall()
         if not rows:
             raise UsageError(f"No job '{job_id}' - 'ftcook jobs list' shows them")
-        if len(rows) > 1 and not any(r[0] == job_id for r in rows):
+        if len(rows) > 1 and not any(r["id"] == job_id for r in rows):
             raise UsageError(f"'{job_id}' matches {len(rows)} jobs - give more of the id")
-        row = next((r for r in rows if r[0] == job_id), rows[0])
-        return _job(row)
+        return _job(next((r for r in rows if r["id"] == job_id), rows[0]))
 
     def jobs(self, limit: int = 50) -> list[JobRow]:
-        rows = self.db.execute("SELECT * FROM jobs ORDER BY created DESC LIMIT ?", (limit,)).fetchall()
-        return [_job(r) for r in rows]
+        rows = self.db.execute(f"SELECT {_columns(JobRow)} FROM jobs ORDER BY created DESC LIMIT ?", (limit,))
+        return [_job(r) for r in rows.fetchall()]
 
     def add_event(self, job_id: str, event: Event) -> None:
-        with self.db:
-            self.db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (job_id, event.time, event.kind, event.step, event.total_steps, event.epoch,
-                             event.train_loss, event.valid_loss, event.tokens_per_s, event.message))
+        self._insert("events", {"job_id": job_id, **{f.name: getattr(event, f.name) for f in fields(Event)}})
 
     def events(self, job_id: str, after: float = 0.0) -> list[Event]:
-        rows = self.db.execute("SELECT time, kind, step, total_steps, epoch, train_loss, valid_loss, tokens_per_s, "
-                               "message FROM events WHERE job_id = ? AND time > ? ORDER BY time, rowid",
-                               (job_id, after)).fetchall()
-        return [Event(kind=r[1], step=r[2], total_steps=r[3], epoch=r[4], train_loss=r[5], valid_loss=r[6],
-                      tokens_per_s=r[7], message=r[8], time=r[0]) for r in rows]
+        rows = self.db.execute(f"SELECT {_columns(Event)} FROM events WHERE job_id = ? AND time > ? "
+                               f"ORDER BY time, rowid", (job_id, after)).fetchall()
+        return [Event(**dict(r)) for r in rows]
 
     # --- uploads (remote backends: the same bytes are sent once) ---------------------------------------------
 
     def upload(self, sha256: str, service: str) -> str | None:
         row = self.db.execute("SELECT file_id FROM uploads WHERE sha256 = ? AND service = ?", (sha256, service)).fetchone()
-        return row[0] if row else None
+        return row["file_id"] if row else None
 
     def add_upload(self, sha256: str, service: str, file_id: str, size: int) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?)",
-                            (sha256, service, file_id, size, time.time()))
+        self._insert("uploads", {"sha256": sha256, "service": service, "file_id": file_id, "bytes": size,
+                                 "created": time.time()}, verb="INSERT OR REPLACE")
 
     def forget_upload(self, sha256: str, service: str) -> None:
         with self.db:
@@ -200,30 +224,37 @@ class State:
     # --- tuned models ---------------------------------------------------------------------------------------
 
     def add_model(self, model: ModelRow) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (model.name, model.backend, model.base_model, model.job_id, model.dataset_sha256,
-                             model.path, json.dumps(model.metrics), model.created))
+        values = {f.name: getattr(model, f.name) for f in fields(ModelRow)}
+        self._insert("models", {**values, "metrics": json.dumps(model.metrics)}, verb="INSERT OR REPLACE")
 
     def model(self, name: str) -> ModelRow | None:
-        row = self.db.execute("SELECT * FROM models WHERE name = ?", (name,)).fetchone()
+        row = self.db.execute(f"SELECT {_columns(ModelRow)} FROM models WHERE name = ?", (name,)).fetchone()
         return _model(row) if row else None
 
     def models(self) -> list[ModelRow]:
-        return [_model(r) for r in self.db.execute("SELECT * FROM models ORDER BY created DESC").fetchall()]
+        rows = self.db.execute(f"SELECT {_columns(ModelRow)} FROM models ORDER BY created DESC").fetchall()
+        return [_model(r) for r in rows]
 
 
-def _job(row) -> JobRow:
-    return JobRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7], row[8], row[9], row[10])
+def _columns(row_class) -> str:
+    """The columns a row dataclass is read from, by name (a column added later never shifts the others)."""
+    return ", ".join(f.name for f in fields(row_class))
 
 
-def _model(row) -> ModelRow:
-    return ModelRow(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7])
+def _job(row: sqlite3.Row) -> JobRow:
+    values = dict(row)
+    return JobRow(**{**values, "params": json.loads(values["params"]), "status": JobStatus(values["status"])})
+
+
+def _model(row: sqlite3.Row) -> ModelRow:
+    values = dict(row)
+    return ModelRow(**{**values, "metrics": json.loads(values["metrics"])})
 
 
 @contextmanager
-def open_state() -> Iterator[State]:
-    state = State()
+def open_state(path: Path | None = None) -> Iterator[State]:
+    """The one way to open the state database: ``with open_state() as state: ...`` closes it afterwards."""
+    state = State(path)
     try:
         yield state
     finally:

@@ -3,9 +3,11 @@ ftcook project and dedicated to the public domain (CC0 1.0). An EPUB 3 book with
 contents, copyright page, six chapters with dialogue and a footnote, and an about-the-author page, so the
 author recipe's cookbook page runs as written. Run ``python scripts/make_author_sample.py``."""
 
+import sys
 from pathlib import Path
 
-from ftcook.books.compose import chapter_xhtml, write_book
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
+from compose.books import chapter_xhtml, write_book  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "ftcook" / "samples" / "author" / "the-lamplighter.epub"
 RIGHTS = "Written for the ftcook project and dedicated to the public domain (CC0 1.0)."

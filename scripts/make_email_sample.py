@@ -5,9 +5,11 @@ Alice Martin (alice@example.org) is "me". Run ``python scripts/make_email_sample
 committed file is what this script writes.
 """
 
+import sys
 from pathlib import Path
 
-from ftcook.mail.compose import compose, write_mbox
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
+from compose.mail import compose, write_mbox  # noqa: E402
 
 ALICE = ("Alice Martin", "alice@example.org")
 BOB = ("Bob Chen", "bob@northwind.example")

@@ -39,7 +39,7 @@ def qa_csv(tmp_path) -> Path:
 
 def test_table_recipe_exact_records_and_ledger(tmp_path, qa_csv):
     out = tmp_path / "ds"
-    result = build(BuildSettings("table", [qa_csv], out, {"prompt": "Q: {{ question }}", "completion": "{{ answer }}"},
+    result = build(BuildSettings(recipe="table", sources=[qa_csv], out=out, options={"prompt": "Q: {{ question }}", "completion": "{{ answer }}"},
                                  model="gpt-4o-mini-2024-07-18", valid_fraction=0.0))
     assert rows(out / "train.jsonl") == [
         {"messages": [{"role": "user", "content": "Q: What is the capital of France?"},
@@ -61,7 +61,7 @@ def test_table_recipe_exact_records_and_ledger(tmp_path, qa_csv):
 
 def test_completion_format_and_system_template(tmp_path, qa_csv):
     out = tmp_path / "ds"
-    build(BuildSettings("table", [qa_csv], out, {"prompt": "{{ question }}", "completion": "{{ answer }}",
+    build(BuildSettings(recipe="table", sources=[qa_csv], out=out, options={"prompt": "{{ question }}", "completion": "{{ answer }}",
                                                  "system": "You answer quizzes."},
                         format="completion", valid_fraction=0.0))
     assert rows(out / "train.jsonl")[0] == {"prompt": "What is the capital of France?", "completion": "Paris.",
@@ -73,7 +73,7 @@ def test_same_inputs_options_and_seed_give_byte_identical_files(tmp_path):
     source.write_text("\n\n".join(ZH + RU + EN) * 3, encoding="utf-8")
     outputs = []
     for name in ("a", "b"):
-        build(BuildSettings("language", [source], tmp_path / name, {"max_tokens": "60"}, valid_fraction=0.3))
+        build(BuildSettings(recipe="language", sources=[source], out=tmp_path / name, options={"max_tokens": "60"}, valid_fraction=0.3))
         outputs.append({f: (tmp_path / name / f).read_bytes() for f in ("train.jsonl", "valid.jsonl",
                                                                          "skipped.jsonl", "manifest.json")})
     assert outputs[0] == outputs[1]
@@ -84,8 +84,8 @@ def test_the_split_is_stable_when_items_are_added(tmp_path):
     table = [{"prompt": f"Question {i}?", "completion": f"Answer number {i}."} for i in range(60)]
     first = write_jsonl(tmp_path / "a.jsonl", table[:40])
     more = write_jsonl(tmp_path / "b.jsonl", table)
-    build(BuildSettings("table", [first], tmp_path / "one", valid_fraction=0.25))
-    build(BuildSettings("table", [more], tmp_path / "two", valid_fraction=0.25))
+    build(BuildSettings(recipe="table", sources=[first], out=tmp_path / "one", valid_fraction=0.25))
+    build(BuildSettings(recipe="table", sources=[more], out=tmp_path / "two", valid_fraction=0.25))
     valid_before = {json.dumps(r) for r in rows(tmp_path / "one" / "valid.jsonl")}
     valid_after = {json.dumps(r) for r in rows(tmp_path / "two" / "valid.jsonl")}
     assert valid_before and valid_before <= valid_after
@@ -104,7 +104,7 @@ def test_ledger_reconciles_for_every_recipe(tmp_path, recipe, make, options):
     assert set(get_recipes()) == {"author", "email", "language", "table"}  # a new built-in recipe needs a case here
     make(tmp_path)
     source = next(p for p in tmp_path.iterdir() if p.is_file())
-    result = build(BuildSettings(recipe, [source], tmp_path / "ds", options))
+    result = build(BuildSettings(recipe=recipe, sources=[source], out=tmp_path / "ds", options=options))
     ledger = result.manifest["ledger"]
     assert ledger["in"] == ledger["kept"] + ledger["skipped"] and ledger["skipped"] > 0
     counts = result.manifest["counts"]
@@ -117,11 +117,11 @@ def test_near_duplicates_are_skipped_and_named(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": "", "completion": base},
                                        {"prompt": "", "completion": base.replace("gently", "softly")},
                                        {"prompt": "", "completion": EN[2]}])
-    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds"))
+    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds"))
     skipped = rows(tmp_path / "ds" / "skipped.jsonl")
     assert [s["reason"] for s in skipped] == ["near_duplicate"]
     assert skipped[0]["detail"].endswith(f"like {(tmp_path / 't.jsonl').as_posix()}:1")
-    exact = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds2", near_duplicates=None))
+    exact = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds2", near_duplicates=None))
     assert exact.ledger.kept == 3
 
 
@@ -150,7 +150,7 @@ def test_budget_splits_long_completions_between_paragraphs():
 
 def test_split_parts_are_counted_in_the_ledger(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": "Story?", "completion": "\n\n".join(EN * 300)}])
-    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds", model="local:default"))
+    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds", model="local:default"))
     ledger = result.manifest["ledger"]
     assert ledger["records"] == 1 and ledger["split_parts"] > 0
     assert ledger["in"] == ledger["kept"] + ledger["skipped"]
@@ -187,10 +187,10 @@ def exploding():
 
 def test_a_failed_build_leaves_the_previous_dataset(tmp_path, qa_csv, exploding):
     out = tmp_path / "ds"
-    build(BuildSettings("table", [qa_csv], out, {"prompt": "{{ question }}", "completion": "{{ answer }}"}))
+    build(BuildSettings(recipe="table", sources=[qa_csv], out=out, options={"prompt": "{{ question }}", "completion": "{{ answer }}"}))
     before = (out / "train.jsonl").read_bytes()
     with pytest.raises(RuntimeError):
-        build(BuildSettings("exploding", [qa_csv], out))
+        build(BuildSettings(recipe="exploding", sources=[qa_csv], out=out))
     assert (out / "train.jsonl").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
 
@@ -198,7 +198,7 @@ def test_a_failed_build_leaves_the_previous_dataset(tmp_path, qa_csv, exploding)
 def test_nothing_kept_is_an_error_that_points_at_skipped(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": "p", "completion": ""}])
     with pytest.raises(FtcookError, match=r"No examples kept from 1 items \(1 empty\) - see .*skipped.jsonl"):
-        build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds"))
+        build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds"))
 
 
 def test_cli_build_prints_ledger_and_check(tmp_path, qa_csv):
@@ -256,13 +256,13 @@ def test_out_must_be_a_dataset_or_empty(tmp_path, qa_csv):
 
 def test_limit_reads_only_the_first_items(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"answer {i}"} for i in range(10)])
-    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds", limit=4))
+    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds", limit=4))
     assert result.manifest["ledger"]["records"] == 4 and result.manifest["limit"] == 4
 
 
 def test_special_tokens_are_skipped_before_the_check_would_refuse_them(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": "q", "completion": "ends here <|endoftext|> really"},
                                        {"prompt": "q2", "completion": "fine"}])
-    result = build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds"))
+    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds"))
     assert rows(tmp_path / "ds" / "skipped.jsonl")[0]["reason"] == "special_token"
     assert result.report.ok

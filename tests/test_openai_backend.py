@@ -42,7 +42,7 @@ def dataset(tmp_path):
 
 
 def train(api, dataset, *extra):
-    return invoke("train", dataset, "--backend", "openai", "--model", MODEL, "--base-url", api.url, "--yes", "-q",
+    return invoke("train", dataset, "--backend", "openai", "--model", MODEL, "-o", f"base_url={api.url}", "--yes", "-q",
                   "--name", "ada", *extra)
 
 
@@ -51,7 +51,7 @@ def count(api, method, route):
 
 
 def test_train_uploads_once_creates_one_job_and_follows_it(api, dataset):
-    result = train(api, dataset, "--suffix", "ada", "--epochs", "3")
+    result = train(api, dataset, "-o", "suffix=ada", "--epochs", "3")
     assert result.exit_code == 0, result.output
     assert count(api, "POST", "files") == 2 and count(api, "POST", "jobs") == 1
     (job,) = api.jobs.values()
@@ -75,7 +75,7 @@ def test_train_uploads_once_creates_one_job_and_follows_it(api, dataset):
     row = json.loads(compared.output)["examples"][0]
     assert row["base"].startswith(f"Hey! ({MODEL} answering") and row["tuned"].startswith(f"Hey! (ft:{MODEL}")
     # the same data again: no second upload
-    again = invoke("train", dataset, "--backend", "openai", "--model", MODEL, "--base-url", api.url, "--yes", "-q",
+    again = invoke("train", dataset, "--backend", "openai", "--model", MODEL, "-o", f"base_url={api.url}", "--yes", "-q",
                    "--name", "ada2")
     assert again.exit_code == 0 and count(api, "POST", "files") == 2 and count(api, "POST", "jobs") == 2
 
@@ -116,11 +116,11 @@ def test_connections_dropped_while_following_and_creating(api, dataset):
 
 
 def test_nothing_is_sent_without_confirmation_or_with_too_few_examples(api, dataset, tmp_path):
-    result = invoke("train", dataset, "--backend", "openai", "--model", MODEL, "--base-url", api.url, "-q")
+    result = invoke("train", dataset, "--backend", "openai", "--model", MODEL, "-o", f"base_url={api.url}", "-q")
     assert result.exit_code == 2 and "Not sent: confirm at a terminal, or pass --yes" in result.output
     small = tmp_path / "small.jsonl"
     write_jsonl(small, [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}] * 5)
-    result = invoke("train", small, "--backend", "openai", "--model", MODEL, "--base-url", api.url, "--yes")
+    result = invoke("train", small, "--backend", "openai", "--model", MODEL, "-o", f"base_url={api.url}", "--yes")
     assert result.exit_code == 2 and "OpenAI needs at least 10" in result.output
     assert api.calls == []
 
@@ -136,7 +136,7 @@ def test_a_failed_job_reports_openais_message(api, dataset):
 
 
 def test_no_follow_then_follow_and_cancel(api, dataset):
-    result = train(api, dataset, "--no-follow")
+    result = train(api, dataset, "-o", "follow=false")
     assert result.exit_code == 0, result.output
     state = State()
     job = state.jobs()[0]
@@ -144,7 +144,7 @@ def test_no_follow_then_follow_and_cancel(api, dataset):
     assert job.status == "running" and job.remote_id
     followed = invoke("jobs", "follow", job.id)
     assert followed.exit_code == 0 and "succeeded - model ft:" in followed.output
-    second = train(api, dataset, "--no-follow", "--name", "ada2")
+    second = train(api, dataset, "-o", "follow=false", "--name", "ada2")
     state = State()
     job = state.jobs()[0]
     state.close()

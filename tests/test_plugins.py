@@ -80,7 +80,7 @@ def test_templates_list_show_and_copy_override(tmp_path):
     assert again.exit_code == 2 and "exists already" in again.output
     target.write_text("ANSWER: {{ completion | upper }}\n")
     (tmp_path / "t.jsonl").write_text('{"prompt": "q", "completion": "yes"}\n')
-    build(BuildSettings("table", [tmp_path / "t.jsonl"], tmp_path / "ds", valid_fraction=0.0))
+    build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds", valid_fraction=0.0))
     row = json.loads((tmp_path / "ds" / "train.jsonl").read_text())
     assert row["messages"][-1]["content"] == "ANSWER: YES"
     assert "user" in invoke("templates", "list").output
@@ -135,3 +135,46 @@ def test_new_recipe_package_works_with_no_edits(tmp_path, monkeypatch, base):
         code = (root / "ftcook_harbour" / "__init__.py").read_text()
         assert 'name = "harbour"' in code and "class Harbour(Recipe)" in code
         assert (root / "ftcook_harbour" / "templates" / "harbour" / "completion.j2").read_text() == "{{ text }}\n"
+
+
+@pytest.fixture
+def example_plugin():
+    """The example plugin registered, its command added to the CLI; both undone afterwards."""
+    import example_plugin as plugin
+
+    from ftcook.cli import cli
+    from ftcook.plugins import register_commands
+
+    manager().register(plugin)
+    try:
+        register_commands(cli)
+        yield plugin
+    finally:
+        manager().unregister(plugin)
+        cli.commands.pop("example-count", None)
+
+
+def test_a_plugin_command_runs_under_the_cli(example_plugin, tmp_path):
+    dataset = tmp_path / "ds"
+    dataset.mkdir()
+    (dataset / "train.jsonl").write_text('{"prompt": "a", "completion": "b"}\n' * 3)
+    result = invoke("example-count", dataset)
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["train.jsonl          3", "valid.jsonl          0",
+                                          "skipped.jsonl        0"]
+    assert "example-count" in invoke("--help").output
+
+
+def test_plugin_commands_are_registered_when_the_cli_is_imported(tmp_path, monkeypatch):
+    """A plugin file in the user dir that adds a command: a fresh interpreter importing ftcook.cli has it."""
+
+    recipes = tmp_path / "home" / "recipes"
+    recipes.mkdir(parents=True)
+    (recipes / "hello.py").write_text(
+        "import click\nfrom ftcook.plugins import hookimpl\n\n@click.command()\ndef hello():\n"
+        "    click.echo('hello from a plugin')\n\n@hookimpl\ndef register_commands(cli):\n"
+        "    cli.add_command(hello)\n")
+    code = ("from click.testing import CliRunner\nfrom ftcook.cli import cli\n"
+            "print(CliRunner().invoke(cli, ['hello']).output, end='')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout == "hello from a plugin\n", result.stderr

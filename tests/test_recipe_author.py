@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import invoke
-from ftcook.books.compose import chapter_xhtml, write_book
+from compose.books import chapter_xhtml, write_book
 from ftcook.books.epub import read_epub
 from ftcook.errors import InputError
 from ftcook.pipeline import BuildSettings, build
@@ -38,7 +38,7 @@ def novel(path: Path, chapters: int = 4, version: int = 3, **extra) -> Path:
 
 def run(tmp_path, sources, **options) -> tuple[dict, Path]:
     out = tmp_path / "ds"
-    result = build(BuildSettings("author", [Path(s) for s in sources], out, options, format="completion",
+    result = build(BuildSettings(recipe="author", sources=[Path(s) for s in sources], out=out, options=options, format="completion",
                                  valid_fraction=0.0))
     return result.manifest, out
 
@@ -87,7 +87,7 @@ def test_dialogue_mode_in_english_french_and_german(tmp_path):
 
 def test_whole_chapters_are_held_out(tmp_path):
     out = tmp_path / "ds"
-    build(BuildSettings("author", [novel(tmp_path / "b.epub", chapters=12)], out, {"passage_tokens": "60"},
+    build(BuildSettings(recipe="author", sources=[novel(tmp_path / "b.epub", chapters=12)], out=out, options={"passage_tokens": "60"},
                         format="completion", valid_fraction=0.3))
     chapter = lambda e: re.search(r"chapter (\d+)", e["completion"]).group(1)  # noqa: E731
     train = {chapter(e) for e in rows(out / "train.jsonl")}
@@ -109,7 +109,7 @@ def test_text_books_honour_gutenberg_markers_and_chapters(tmp_path):
 def test_builds_are_identical(tmp_path):
     book = novel(tmp_path / "b.epub")
     for name in ("one", "two"):
-        build(BuildSettings("author", [book], tmp_path / name, {"passage_tokens": "60"}))
+        build(BuildSettings(recipe="author", sources=[book], out=tmp_path / name, options={"passage_tokens": "60"}))
     for file in ("train.jsonl", "valid.jsonl", "skipped.jsonl"):
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
 
@@ -253,9 +253,9 @@ def test_the_sample_book_builds(tmp_path):
 def test_memorization_runs_on_a_tuned_local_model(tmp_path, tiny_model):
     pytest.importorskip("trl")
     out = tmp_path / "ds"
-    build(BuildSettings("author", [novel(tmp_path / "b.epub", chapters=6)], out, {"passage_tokens": "60"},
+    build(BuildSettings(recipe="author", sources=[novel(tmp_path / "b.epub", chapters=6)], out=out, options={"passage_tokens": "60"},
                         valid_fraction=0.3))
-    assert invoke("train", out, "--model", tiny_model, "--name", "lind", "--max-steps", "3", "-q").exit_code == 0
+    assert invoke("train", out, "--model", tiny_model, "--name", "lind", "-o", "max_steps=3", "-q").exit_code == 0
     result = invoke("eval", "memorization", "lind", "-n", "2", "--max-tokens", "12", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import invoke
-from ftcook.mail.compose import compose, mbox_bytes, write_mbox
+from compose.mail import compose, mbox_bytes, write_mbox
 from ftcook.mail.message import decode_text, parse_mail
 from ftcook.pipeline import BuildSettings, build
 
@@ -33,7 +33,7 @@ def examples(folder: Path) -> list[dict]:
 
 def run(tmp_path, sources, **options) -> tuple[dict, Path]:
     out = tmp_path / "ds"
-    settings = BuildSettings("email", [Path(s) for s in sources], out, {"me": ME[1], **options}, format="completion",
+    settings = BuildSettings(recipe="email", sources=[Path(s) for s in sources], out=out, options={"me": ME[1], **options}, format="completion",
                              valid_fraction=0.0)
     result = build(settings)
     return result.manifest, out
@@ -306,7 +306,7 @@ def test_redaction_is_on_by_default_and_counted(tmp_path):
 def test_builds_are_identical(tmp_path):
     box = thread_mbox(tmp_path / "mail.mbox")
     for name in ("one", "two"):
-        build(BuildSettings("email", [box], tmp_path / name, {"me": ME[1]}))
+        build(BuildSettings(recipe="email", sources=[box], out=tmp_path / name, options={"me": ME[1]}))
     for file in ("train.jsonl", "valid.jsonl", "skipped.jsonl"):
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
 

@@ -22,7 +22,7 @@ def texts(out: Path) -> list[str]:
 
 def run(tmp_path, *sources, **options) -> tuple[Path, dict]:
     out = tmp_path / "ds"
-    result = build(BuildSettings("language", list(sources), out, {k: str(v) for k, v in options.items()},
+    result = build(BuildSettings(recipe="language", sources=list(sources), out=out, options={k: str(v) for k, v in options.items()},
                                  valid_fraction=0.0, near_duplicates=0.85))
     return out, result.manifest
 
@@ -88,7 +88,7 @@ def test_lang_keeps_one_language_of_a_mixed_file(tmp_path, lang, expected):
     mixed.write_text("\n\n".join("\n\n".join(b) for b in blocks), encoding="utf-8")
     # a budget of about one block's size puts each language in chunks of its own
     out = tmp_path / "ds"
-    result = build(BuildSettings("language", [tmp_path / "mixed.md"], out, {"lang": lang, "max_tokens": "40"},
+    result = build(BuildSettings(recipe="language", sources=[tmp_path / "mixed.md"], out=out, options={"lang": lang, "max_tokens": "40"},
                                  valid_fraction=0.0))
     kept = texts(out)
     block = "\n\n".join(expected)

@@ -10,9 +10,9 @@ pytest.importorskip("trl")
 
 from conftest import invoke, write_jsonl  # noqa: E402
 from tiny import examples, tiny_model  # noqa: E402,F401 - the fixture
-from ftcook.runner import CheckFailed, TrainParams, ask, get_backend, load_dataset, resume, train  # noqa: E402
-from ftcook.runner.base import Stop  # noqa: E402
-from ftcook.state import State  # noqa: E402
+from ftcook.errors import CheckFailed, Interrupted  # noqa: E402
+from ftcook.runner import TrainParams, ask, get_backend, load_dataset, resume, train  # noqa: E402
+from ftcook.state import State, open_state  # noqa: E402
 
 @pytest.fixture
 def dataset(tmp_path) -> Path:
@@ -25,7 +25,7 @@ def dataset(tmp_path) -> Path:
 
 
 def fast(**extra) -> TrainParams:
-    return TrainParams(**{"epochs": 3, "learning_rate": 5e-3, "batch_size": 4, "rank": 8, **extra})
+    return TrainParams(epochs=3, learning_rate=5e-3, batch_size=4, options={"rank": 8, **extra})
 
 
 def test_training_lowers_the_loss_and_records_everything(dataset, tiny_model):
@@ -78,11 +78,11 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, mon
         return calls["n"] >= 7
 
     monkeypatch.setattr(runner, "_interrupted", _Flag(interrupted))
-    with pytest.raises(Stop):
+    with pytest.raises(Interrupted):
         train(dataset, "local", str(tiny_model), fast(), name="ada")
     monkeypatch.setattr(runner, "_interrupted", {"flag": False})
-    state = State()
-    job = state.jobs()[0]
+    with open_state() as state:
+        job = state.jobs()[0]
     assert job.status == "interrupted"
     checkpoints = sorted(p.name for p in (state.home / "jobs" / job.id).glob("checkpoint-*"))
     assert "checkpoint-7" in checkpoints
@@ -90,8 +90,8 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, mon
     model = resume(job.id, on_event=events.append)
     logged = [e.step for e in events if e.kind == "log"]
     assert logged[0] == 8 and logged[-1] == 15  # continued, not restarted
-    assert model.metrics["steps"] == 15 and state.job(job.id).status == "succeeded"
-    state.close()
+    with open_state() as state:
+        assert model.metrics["steps"] == 15 and state.job(job.id).status == "succeeded"
 
 
 class _Flag(dict):
@@ -121,7 +121,7 @@ def test_check_errors_stop_training(tmp_path, tiny_model):
 
 
 def test_cli_train_ask_jobs_models_compare(dataset, tiny_model):
-    result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "--max-steps", "3", "--lr", "5e-3", "-q")
+    result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "-o", "max_steps=3", "--lr", "5e-3", "-q")
     assert result.exit_code == 0, result.output
     assert "Tuned model ada (3 steps" in result.output and "ftcook ask ada" in result.output
     result = invoke("ask", "ada", "Email from Sam: can we meet on day 3?", "--max-tokens", "5")
@@ -177,7 +177,7 @@ def test_merge_writes_a_whole_model_and_ask_reads_stdin(dataset, tiny_model):
 
     from ftcook.cli import cli
 
-    result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "--max-steps", "2", "--merge", "-q")
+    result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "-o", "max_steps=2", "-o", "merge=true", "-q")
     assert result.exit_code == 0, result.output
     merged = State().home / "models" / "ada" / "merged"
     assert (merged / "config.json").is_file() and (merged / "model.safetensors").is_file()

@@ -98,7 +98,7 @@ def test_models_command():
     assert "gpt-4.1-nano-2025-04-14" in result.output and "unknown" in result.output
     assert "2027-01-06" in result.output and "2027-01-14" in result.output
     data = json.loads(invoke("models", "--json").output)
-    assert {m["id"] for m in data} >= {"babbage-002", "local:default"}
+    assert {m["id"] for m in data["catalog"]} >= {"babbage-002", "local:default"} and data["tuned"] == []
 
 
 def test_conversions_are_pure_and_idempotent():

@@ -125,9 +125,14 @@ def _raise_parse_problems(source: Source, result: Scan) -> None:
     raise InputError(source.path, f"{what}: {first.detail}{more}", line=first.line, hint=hint + " and run again")
 
 
+#: advice about the size of a training set, which a validation file does not need
+TRAINING_ONLY = frozenset({"few_examples", "too_few_examples", "classification_task"})
+
+
 def run_check(path, model: str | Model | None = None, *, epochs: int | None = None, price: float | None = None,
-              declined=frozenset(), jobs: int | None = None) -> Report:
-    """Check the training file at ``path`` for ``model`` (a catalog name or ``Model``)."""
+              declined=frozenset(), jobs: int | None = None, validation: bool = False) -> Report:
+    """Check the training file at ``path`` for ``model`` (a catalog name or ``Model``); with ``validation``,
+    a validation file (the same checks less the advice on the number of examples)."""
     target = (model if isinstance(model, Model) else get_model(model)).with_price(price)
     declined = frozenset(declined)
     source = open_source(path)
@@ -168,6 +173,8 @@ def run_check(path, model: str | Model | None = None, *, epochs: int | None = No
         findings.append(Finding("blank_lines", plural(f"{result.blank_lines} blank lines were skipped.", result.blank_lines),
                                 count=result.blank_lines))
     findings += [Finding("reader_note", note[0].upper() + note[1:] + ".") for note in source.notes]
+    if validation:
+        findings = [f for f in findings if f.code not in TRAINING_ONLY]
     tokens = list(result.tokens)
     return Report(
         path=str(source.path), kind=source.kind, size=source.size, model=target, source_format=source_format,

@@ -152,3 +152,18 @@ def apply_fixes(report, output=None) -> FixResult:
                 os.unlink(temp.name)
     result.outputs = outputs
     return result
+
+
+def fix_and_recheck(report, output=None, *, epochs: int | None = None, price: float | None = None,
+                    jobs: int | None = None) -> dict:
+    """``ftcook check --fix``: apply the fixes, check the prepared file again, and say what was done."""
+    from . import run_check
+    from .report import summary
+
+    result = apply_fixes(report, output)
+    info = {"outputs": [str(p) for p in result.outputs], "written": result.written,
+            "dropped": dict(result.dropped), "changes": result.changes, "recheck": None}
+    if result.outputs:
+        recheck = run_check(result.outputs[0], report.model, epochs=epochs, price=price, jobs=jobs)
+        info["recheck"] = {"ok": recheck.ok, "summary": summary(recheck)}
+    return info

@@ -106,3 +106,15 @@ def summary(report) -> str:
     if fixable:
         text += " --fix would apply the recommended changes."
     return text
+
+
+def render_fix(info: dict, report, out: Console) -> None:
+    """What ``--fix`` did (``fix_and_recheck``'s result), for a terminal."""
+    if not info["outputs"]:
+        out.print("\n--fix: nothing to change; no file written.")
+        return
+    out.print("\n[bold]--fix[/bold] " + "; ".join(info["changes"]) + ".")
+    for path in info["outputs"]:
+        out.print(f"wrote {path}")
+    out.print(f"{info['written']:,} examples written. Re-checked {info['outputs'][0]}: {info['recheck']['summary']}")
+    out.print(f"Next: ftcook check {info['outputs'][0]} --model {report.model.id}")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from .. import __version__
 from ..catalog import DEFAULT_MODEL, get_model
 from ..dataset import DatasetWriter
-from ..errors import FtcookError, UsageError
+from ..errors import NothingKept, UsageError
 from ..example import Example
 from ..formats import CHAT, COMPLETION
 from ..render import Renderer
@@ -35,20 +35,31 @@ if TYPE_CHECKING:
 OUTPUT_FORMATS = (CHAT, COMPLETION)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BuildSettings:
-    recipe: str
-    sources: list[Path]
-    out: Path
-    options: dict = field(default_factory=dict)
-    model: str | None = None
-    valid_fraction: float = 0.1
-    seed: int = 42
-    limit: int | None = None
-    format: str | None = None  # default: the model's
-    near_duplicates: float | None = 0.85  # Jaccard threshold; None: exact duplicates only
-    redact: bool | None = None  # the privacy gate; None: the recipe's default (on for email)
-    preview: int | None = None  # stop after this many redacted examples and keep them in BuildResult.preview
+    """What ``ftcook build`` does; each setting's default and help are here once (the CLI takes them)."""
+
+    recipe: str = field(metadata={"help": "The recipe ('ftcook recipes' lists them)."})
+    sources: list[Path] = field(metadata={"help": "Files or folders to read."})
+    out: Path = field(metadata={"help": "Dataset folder to write (train.jsonl, valid.jsonl, skipped.jsonl, "
+                                        "manifest.json); a previous dataset there is replaced when the build "
+                                        "succeeds. Required unless --preview."})
+    options: dict = field(default_factory=dict, metadata={
+        "help": "A recipe option (repeatable), e.g. -o lang=zh; 'ftcook recipes show RECIPE' lists them."})
+    model: str | None = field(default=None, metadata={"help": "Target model (default: local:default)."})
+    valid_fraction: float = field(default=0.1, metadata={
+        "help": "Share of examples for valid.jsonl, chosen by a hash of each example."})
+    seed: int = field(default=42, metadata={"help": "Seed of the train/valid split."})
+    limit: int | None = field(default=None, metadata={"help": "Read only the first N items (a quick try)."})
+    format: str | None = field(default=None, metadata={"help": "Record format of train/valid.jsonl (default: the "
+                                                               "model's)."})
+    near_duplicates: float | None = field(default=0.85, metadata={
+        "help": "Skip examples at least this similar to an earlier one (MinHash Jaccard estimate)."})
+    redact: bool | None = field(default=None, metadata={
+        "help": "Replace other people's addresses, phone numbers, card numbers, IBANs, URLs with tokens and "
+                "secrets by placeholders (default: on for the email recipe, off for others)."})
+    preview: int | None = field(default=None, metadata={
+        "help": "Print N redacted examples and write nothing (to check the privacy gate first)."})
 
 
 @dataclass
@@ -58,10 +69,12 @@ class BuildResult:
     ledger: Ledger
     report: object | None  # ftcook.check.Report of train.jsonl
     preview: list[Example] = field(default_factory=list)
+    valid_report: object | None = None  # ftcook.check.Report of valid.jsonl (None when it is empty)
 
-
-class NothingKept(FtcookError):
-    """Every item was skipped: the DatasetDir is written (see skipped.jsonl) but there is nothing to train on."""
+    @property
+    def ok(self) -> bool:
+        """Both files passed the check (or it did not run)."""
+        return all(r is None or r.ok for r in (self.report, self.valid_report))
 
 
 def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = None, check: bool = True) -> BuildResult:
@@ -87,13 +100,14 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
         manifest["redaction"] = {"enabled": False} if redactor is None else {"enabled": True, **redactor.to_dict()}
         checking = check and dataset.counts["train"] and settings.preview is None
-        report = _check(dataset, model, manifest) if checking else None
+        report, valid_report = _check(dataset, model, manifest) if checking else (None, None)
         dataset.write_manifest(manifest)
-    if report is not None:
-        report.path = str(Path(settings.out) / "train.jsonl")
+    for checked, name in ((report, "train.jsonl"), (valid_report, "valid.jsonl")):
+        if checked is not None:
+            checked.path = str(Path(settings.out) / name)
     if progress is not None:
         progress(ledger)
-    result = BuildResult(Path(settings.out), manifest, ledger, report, preview)
+    result = BuildResult(Path(settings.out), manifest, ledger, report, preview, valid_report)
     if not ledger.kept and settings.preview is None:
         reasons = ", ".join(f"{n} {code}" for code, n in ledger.skipped.most_common()) or "no items"
         raise NothingKept(f"No examples kept from {ledger.records} items ({reasons}) - see "
@@ -135,13 +149,23 @@ def _redactor(settings: BuildSettings, recipe) -> Redactor | None:
 
 
 def _check(dataset, model, manifest: dict):
-    """``ftcook check`` of train.jsonl; its summary goes into the manifest."""
+    """``ftcook check`` of train.jsonl and of valid.jsonl (when it has examples); the summaries go into the
+    manifest, valid.jsonl's under ``check.valid``."""
     from ..check import run_check
 
     report = run_check(dataset.path("train.jsonl"), model.id)
-    manifest["check"] = {"ok": report.ok, "findings": {f.code: f.count for f in report.findings},
-                         "tokens": report.to_dict().get("tokens")}
-    return report
+    manifest["check"] = _summary(report)
+    valid = None
+    if dataset.counts["valid"]:
+        valid = run_check(dataset.path("valid.jsonl"), model.id, validation=True)
+        manifest["check"]["valid"] = _summary(valid)
+        manifest["check"]["ok"] = report.ok and valid.ok
+    return report, valid
+
+
+def _summary(report) -> dict:
+    return {"ok": report.ok, "findings": {f.code: f.count for f in report.findings},
+            "tokens": report.to_dict().get("tokens")}
 
 
 class Stages:

@@ -31,6 +31,7 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in redaction["placeholders"].items()) or "nothing found"
         out.print(f"  redacted      {redaction['examples']:>9,}   examples ({kinds}); check with --preview N")
     out.print("  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
-    if result.report is not None:
-        out.print()
-        render_check(result.report, out, quiet=quiet)
+    for report in (result.report, result.valid_report):
+        if report is not None:
+            out.print()
+            render_check(report, out, quiet=quiet or report is result.valid_report)  # valid: errors only

@@ -9,16 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from ftcook.errors import InputError, UsageError
+from ftcook.options import PluginOptions
+from ftcook.options import parse_options as parse_plugin_options
 from ftcook.pipeline.ledger import Skip
 
 
-class RecipeOptions(BaseModel):
+class RecipeOptions(PluginOptions):
     """A recipe's options (``-o key=value`` on the command line); unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Recipe:
@@ -100,14 +98,4 @@ class Recipe:
 
 def parse_options(recipe: Recipe, values: dict[str, Any]) -> RecipeOptions:
     """Validate ``-o`` values against the recipe's Options, with messages that name the option."""
-    fields = recipe.Options.model_fields
-    unknown = [key for key in values if key not in fields]
-    if unknown:
-        known = ", ".join(fields) or "none"
-        raise UsageError(f"Recipe '{recipe.name}' has no option '{unknown[0]}' - its options: {known}")
-    try:
-        return recipe.Options(**values)
-    except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        raise UsageError(f"Recipe '{recipe.name}', option {key}: {first['msg']} (got {first.get('input')!r})") from None
+    return parse_plugin_options(recipe.Options, values, f"Recipe '{recipe.name}'")

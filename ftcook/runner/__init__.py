@@ -17,29 +17,20 @@ from typing import Callable
 
 import orjson
 
-from ..errors import FtcookError, InputError, UsageError
+from ..errors import (Cancelled, CheckFailed, Detached, FtcookError, InputError, Interrupted, PluginError, Stopped,
+                      UsageError)
 from ..formats import CHAT, detect_format, to_trl
-from ..state import FINAL, Event, JobRow, ModelRow, State
-from .base import Backend, Dataset, OnEvent, Stop, TrainParams, TunedModel
+from ..state import Event, JobRow, JobStatus, ModelRow, State, open_state
+from .base import Backend, Dataset, OnEvent, StopWhy, TrainParams, TunedModel
 
 __all__ = ["Backend", "Dataset", "TrainParams", "TunedModel", "get_backend", "get_backends", "load_dataset",
            "train", "resume", "ask", "tuned_model"]
 
 
-class CheckFailed(FtcookError):
-    """``ftcook check`` found errors in the dataset: training is refused (the report says what to fix)."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, report):
-        super().__init__(message)
-        self.report = report
-
-
 # --- backends ---------------------------------------------------------------------------------------------
 
 def get_backends() -> dict[str, type[Backend]]:
-    from ..plugins import PluginError, manager
+    from ..plugins import manager
 
     found: dict[str, type[Backend]] = {}
 
@@ -59,6 +50,19 @@ def get_backend(name: str) -> Backend:
     if name not in backends:
         raise UsageError(f"No backend named '{name}' - backends: {', '.join(backends)}")
     return backends[name]()
+
+
+def describe_backends() -> str:
+    """``ftcook backends``: each backend, its options and the keys it uses."""
+    from ..options import describe_options
+
+    lines = []
+    for name, cls in get_backends().items():
+        keys = ", ".join(f"{key} (${variable})" for key, variable in cls.keys.items()) or "none"
+        lines += [f"{name}: {cls.description}", *("  " + line for line in describe_options(cls.Options)),
+                  f"  keys ('ftcook keys set NAME'): {keys}", ""]
+    lines.append("Pass options with 'ftcook train DATASET --backend NAME -o key=value'.")
+    return "\n".join(lines)
 
 
 # --- datasets ---------------------------------------------------------------------------------------------
@@ -107,11 +111,18 @@ def _examples(path: Path, digest) -> list[dict]:
 # --- training ---------------------------------------------------------------------------------------------
 
 def check_dataset(path: Path, check_model: str):
-    """``ftcook check`` on the training file; ``CheckFailed`` when it finds errors."""
+    """``ftcook check`` on the training file (and valid.jsonl of a DatasetDir); ``CheckFailed`` when it finds
+    errors in either. Returns the training file's report (its cost estimate is what training costs)."""
     from ..check import run_check
 
     train_file = path / "train.jsonl" if path.is_dir() else path
     report = run_check(train_file, check_model)
+    valid_file = path / "valid.jsonl" if path.is_dir() else None
+    if valid_file is not None and valid_file.is_file() and valid_file.stat().st_size:
+        valid = run_check(valid_file, check_model, validation=True)
+        if not valid.ok:
+            raise CheckFailed(f"{valid_file}: 'ftcook check' found errors - training refused; fix them (or 'ftcook "
+                              f"check {valid_file} --fix') and train again", valid)
     if not report.ok:
         raise CheckFailed(f"{train_file}: 'ftcook check' found errors - training refused; fix them (or 'ftcook "
                           f"check {train_file} --fix') and train again", report)
@@ -127,9 +138,10 @@ def train(dataset_path: Path, backend_name: str = "local", model: str = "default
           on_job: Callable[[str], None] | None = None,
           confirm: Callable[[list[str]], bool] | None = None) -> TunedModel:
     """Check, show what a remote backend will send and get ``confirm``, record a job, train, record the tuned
-    model. Raises ``CheckFailed`` before anything is trained or sent."""
+    model. Raises ``CheckFailed`` before anything is trained or sent; a run that stops early raises its outcome
+    (``Interrupted``, ``Cancelled``, ``Detached``)."""
     backend = get_backend(backend_name)
-    params = params or TrainParams()
+    params = (params or TrainParams()).for_backend(type(backend))
     base = backend.default_model() if model in ("default", f"{backend_name}:default") else model
     report = check_dataset(Path(dataset_path), check_model or ("local:default" if backend_name == "local" else base))
     dataset = load_dataset(Path(dataset_path))
@@ -138,12 +150,13 @@ def train(dataset_path: Path, backend_name: str = "local", model: str = "default
         raise UsageError("Nothing was sent: training not confirmed")
     name = name or f"{dataset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     _valid_name(name)
-    with _state() as state:
+    with open_state() as state:
         if state.model(name) is not None:
             raise UsageError(f"A tuned model named '{name}' exists - pick another --name")
         dataset_id = state.add_dataset(dataset.path, dataset.sha256, len(dataset.train))
         job_id = new_job_id()
-        state.add_job(JobRow(job_id, backend.name, base, dataset_id, {**params.to_dict(), "name": name}, "queued"))
+        state.add_job(JobRow(job_id, backend.name, base, dataset_id, {**params.to_dict(), "name": name},
+                             JobStatus.QUEUED))
     if on_job is not None:
         on_job(job_id)
     return _run(backend, job_id, dataset, base, params, name, on_event, resume=False)
@@ -151,61 +164,66 @@ def train(dataset_path: Path, backend_name: str = "local", model: str = "default
 
 def resume(job_id: str, on_event: OnEvent | None = None) -> TunedModel:
     """Continue an interrupted job from its last checkpoint."""
-    with _state() as state:
+    with open_state() as state:
         job = state.job(job_id)
-        if job.status in FINAL:
+        if job.status.final:
             raise UsageError(f"Job {job.id} is {job.status}; only an interrupted job can be resumed")
         row = state.dataset(job.dataset_id)
     dataset = load_dataset(Path(row["path"]))
     if dataset.sha256 != row["sha256"]:
         raise UsageError(f"{row['path']} changed since job {job.id} started - train it as a new job")
-    params = TrainParams(**{k: v for k, v in job.params.items() if k != "name"})
-    return _run(get_backend(job.backend), job.id, dataset, job.base_model, params, job.params["name"], on_event,
-                resume=True)
+    backend = get_backend(job.backend)
+    params = TrainParams.from_dict(job.params, type(backend))
+    return _run(backend, job.id, dataset, job.base_model, params, job.params["name"], on_event, resume=True)
 
 
-def _run(backend: Backend, job_id: str, dataset: Dataset, base: str, params: TrainParams, name: str,
-         on_event: OnEvent | None, resume: bool) -> TunedModel:
-    state = State()
-    output = state.home / "models" / name
-
+def _recorder(state: State, job_id: str, on_event: OnEvent | None) -> OnEvent:
     def record(event: Event) -> None:
         state.add_event(job_id, event)
         if on_event is not None:
             on_event(event)
 
-    def should_stop() -> str | None:
-        if _interrupted["flag"]:
-            return "interrupted"
-        return "cancelled" if state.job(job_id).status == "cancelling" else None
+    return record
 
-    state.set_job(job_id, status="running", output=state.relative(output))
-    record(Event("status", message="resumed" if resume else "started"))
-    try:
-        with _first_ctrl_c_stops():
-            model = backend.train(job_id, dataset, base, params, output, record, should_stop, resume=resume)
-    except Stop as stop:
-        if str(stop) == "detached":  # a remote job runs on without us
-            record(Event("status", message=f"detached; the job runs on: 'ftcook jobs follow {job_id}', "
-                                           f"'ftcook jobs cancel {job_id}'"))
-            state.close()
+
+def _run(backend: Backend, job_id: str, dataset: Dataset, base: str, params: TrainParams, name: str,
+         on_event: OnEvent | None, resume: bool) -> TunedModel:
+    with open_state() as state:
+        output = state.home / "models" / name
+        record = _recorder(state, job_id, on_event)
+
+        def should_stop() -> StopWhy | None:
+            if _interrupted["flag"]:
+                return Interrupted
+            return Cancelled if state.job(job_id).status == JobStatus.CANCELLING else None
+
+        state.set_job(job_id, status=JobStatus.RUNNING, output=state.relative(output))
+        record(Event("status", message="resumed" if resume else "started"))
+        try:
+            with _first_ctrl_c_stops():
+                model = backend.train(job_id, dataset, base, params, output, record, should_stop, resume=resume)
+        except Stopped as stopped:
+            _stopped(state, job_id, stopped, record)
             raise
-        status = "cancelled" if str(stop) == "cancelled" else "interrupted"
-        state.set_job(job_id, status=status)
-        record(Event("status", message=f"{status}: resume with 'ftcook train --resume {job_id}'"
-                     if status == "interrupted" else status))
-        state.close()
-        raise
-    except BaseException as error:
-        state.set_job(job_id, status="failed", error=f"{type(error).__name__}: {error}")
-        record(Event("status", message=f"failed: {type(error).__name__}: {error}"))
-        state.close()
-        raise
-    model.system = dataset.system
-    model.metrics.setdefault("examples", len(dataset.train))
-    _finish(state, backend, job_id, base, dataset.sha256, model, record)
-    state.close()
+        except BaseException as error:
+            state.set_job(job_id, status=JobStatus.FAILED, error=f"{type(error).__name__}: {error}")
+            record(Event("status", message=f"failed: {type(error).__name__}: {error}"))
+            raise
+        model.system = dataset.system
+        model.metrics.setdefault("examples", len(dataset.train))
+        _finish(state, backend, job_id, base, dataset.sha256, model, record)
     return model
+
+
+def _stopped(state: State, job_id: str, stopped: Stopped, record: OnEvent) -> None:
+    """Record how a run stopped early: a detached remote job runs on; others are interrupted or cancelled."""
+    if isinstance(stopped, Detached):
+        record(Event("status", message=f"detached; the job runs on: 'ftcook jobs follow {job_id}', "
+                                       f"'ftcook jobs cancel {job_id}'"))
+        return
+    state.set_job(job_id, status=stopped.status)
+    record(Event("status", message=f"interrupted: resume with 'ftcook train --resume {job_id}'"
+                 if isinstance(stopped, Interrupted) else stopped.status))
 
 
 def _finish(state: State, backend: Backend, job_id: str, base: str, sha256: str | None, model: TunedModel,
@@ -213,42 +231,73 @@ def _finish(state: State, backend: Backend, job_id: str, base: str, sha256: str 
     state.add_model(ModelRow(model.name, backend.name, base, job_id, sha256,
                              state.relative(model.path) if model.path else model.remote,
                              {**model.metrics, "system": model.system}, time.time()))
-    state.set_job(job_id, status="succeeded")
+    state.set_job(job_id, status=JobStatus.SUCCEEDED)
     record(Event("status", message=f"succeeded: {model.remote or model.name}"))
 
 
 def follow_job(job_id: str, on_event: OnEvent | None = None) -> TunedModel | None:
     """Follow a remote job (``ftcook jobs follow``) to its end and record its model; None for local jobs."""
-    with _state() as state:
+    with open_state() as state:
         job = state.job(job_id)
         dataset = state.dataset(job.dataset_id) if job.dataset_id else None
     backend = get_backend(job.backend)
-    state = State()
-
-    def record(event: Event) -> None:
-        state.add_event(job.id, event)
-        if on_event is not None:
-            on_event(event)
-
-    try:
-        with _first_ctrl_c_stops():
-            model = backend.follow(job.id, record, lambda: "interrupted" if _interrupted["flag"] else None)
+    with open_state() as state:
+        record = _recorder(state, job.id, on_event)
+        try:
+            with _first_ctrl_c_stops():
+                model = backend.follow(job.id, record, lambda: Interrupted if _interrupted["flag"] else None)
+        except Cancelled:
+            state.set_job(job.id, status=JobStatus.CANCELLED)
+            raise
+        except Stopped:
+            raise
+        except FtcookError as error:
+            state.set_job(job.id, status=JobStatus.FAILED, error=str(error))
+            raise
         if model is not None:
-            system = None
-            if dataset is not None and Path(dataset["path"]).exists():
-                system = load_dataset(Path(dataset["path"])).system
-            model.system = system
+            model.system = _system_of(dataset)
             _finish(state, backend, job.id, job.base_model, dataset["sha256"] if dataset else None, model, record)
-        return model
-    except Stop as stop:
-        if str(stop) == "cancelled":
-            state.set_job(job.id, status="cancelled")
-        raise
-    except FtcookError as error:
-        state.set_job(job.id, status="failed", error=str(error))
-        raise
-    finally:
-        state.close()
+    return model
+
+
+def _system_of(dataset: dict | None) -> str | None:
+    if dataset is not None and Path(dataset["path"]).exists():
+        return load_dataset(Path(dataset["path"])).system
+    return None
+
+
+def cancel_job(job_id: str) -> JobStatus:
+    """Ask a job to stop: a running local job stops at its next step (``cancelling``); others are cancelled."""
+    with open_state() as state:
+        row = state.job(job_id)
+        if row.status.final:
+            raise UsageError(f"Job {row.id} is already {row.status}")
+        remote = row.backend != "local"
+        new = JobStatus.CANCELLING if row.status == JobStatus.RUNNING and not remote else JobStatus.CANCELLED
+        get_backend(row.backend).cancel(row.id, row.remote_id)
+        state.set_job(row.id, status=new)
+    return new
+
+
+def pause_job(job_id: str) -> None:
+    """Pause a running remote job."""
+    backend, row = _remote_job(job_id)
+    backend.pause(row.id, row.remote_id)
+
+
+def resume_remote_job(job_id: str) -> None:
+    """Resume a paused remote job (a local interrupted job resumes with ``resume``)."""
+    backend, row = _remote_job(job_id)
+    backend.resume_job(row.id, row.remote_id)
+
+
+def _remote_job(job_id: str) -> tuple[Backend, JobRow]:
+    with open_state() as state:
+        row = state.job(job_id)
+    if row.backend == "local":
+        raise UsageError(f"Job {row.id} is local: Ctrl-C interrupts it and 'ftcook train --resume {row.id}' "
+                         f"continues it")
+    return get_backend(row.backend), row
 
 
 _interrupted = {"flag": False}
@@ -281,19 +330,10 @@ def _valid_name(name: str) -> None:
         raise UsageError(f"'{name}' cannot name a model: use letters, digits, '-', '_' and '.'")
 
 
-@contextmanager
-def _state():
-    state = State()
-    try:
-        yield state
-    finally:
-        state.close()
-
-
 # --- using a tuned model ----------------------------------------------------------------------------------
 
 def tuned_model(name: str) -> TunedModel:
-    with _state() as state:
+    with open_state() as state:
         row = state.model(name) or next((m for m in state.models() if m.path == name), None)
         if row is None and name.startswith("ft:"):  # an OpenAI fine-tuned model ftcook did not train
             return TunedModel(name, "openai", name.split(":")[1], None, name)

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import UsageError
-from ..state import State
+from ..state import open_state
 from . import TunedModel, get_backend, load_dataset, tuned_model
 
 VARIANTS = ("base", "few-shot", "tuned")
@@ -50,12 +50,9 @@ def _base(model: TunedModel) -> TunedModel | str:
 
 
 def _training_dataset(name: str) -> Path:
-    state = State()
-    try:
+    with open_state() as state:
         row = state.model(name)
         dataset = state.dataset(state.job(row.job_id).dataset_id) if row and row.job_id else None
-    finally:
-        state.close()
     if dataset is None:
         raise UsageError(f"Which dataset was '{name}' trained on is not recorded - pass --dataset DIR")
     return Path(dataset["path"])

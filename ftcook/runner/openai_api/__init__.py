@@ -17,20 +17,33 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from ...errors import FtcookError, UsageError
+from pydantic import Field
+
+from ...errors import Cancelled, Detached, FtcookError, JobFailed, UsageError
+from ...options import PluginOptions
 from ...plugins import hookimpl
-from ...state import Event, State
-from ..base import Backend, Dataset, OnEvent, Stop, TrainParams, TunedModel
-from .client import Connection, explain, make_client
+from ...state import Event, JobStatus, State, open_state
+from ..base import Backend, Dataset, OnEvent, TrainParams, TunedModel
+from .client import KEYS, Connection, explain, make_client
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 MIN_EXAMPLES = 10
-FINAL = ("succeeded", "failed", "cancelled")
 TRANSIENT_LIMIT = 20  # consecutive failed polls (after the SDK's own retries) before giving up
 
 
-class JobFailed(FtcookError):
-    exit_code = 1
+class OpenAIOptions(PluginOptions):
+    """The openai backend's own settings (``ftcook train DATASET --backend openai -o suffix=ada``)."""
+
+    suffix: str | None = Field(None, min_length=1, max_length=64, description="a suffix for the fine-tuned "
+                                                                              "model's name (1-64 characters)")
+    lr_multiplier: float | None = Field(None, gt=0, description="learning-rate multiplier (default: OpenAI's 'auto')")
+    follow: bool = Field(True, description="false: create the job and return ('ftcook jobs follow JOB' watches it)")
+    base_url: str | None = Field(None, description="a service speaking OpenAI's API (default: api.openai.com)")
+    organization: str | None = Field(None, description="the OpenAI organization id")
+    project: str | None = Field(None, description="the OpenAI project id")
+    azure_endpoint: str | None = Field(None, description="Azure OpenAI: https://NAME.openai.azure.com (key: "
+                                                         "AZURE_OPENAI_API_KEY or 'ftcook keys set azure')")
+    api_version: str | None = Field(None, description="Azure OpenAI: the API version")
 
 
 def poll_seconds() -> float:
@@ -41,7 +54,9 @@ class OpenAIBackend(Backend):
     """OpenAI's fine-tuning API (also Azure OpenAI and compatible services)."""
 
     name = "openai"
-    description = "fine-tuning jobs on OpenAI's API, Azure OpenAI or a compatible service (--base-url)"
+    description = "fine-tuning jobs on OpenAI's API, Azure OpenAI or a compatible service (-o base_url=...)"
+    Options = OpenAIOptions
+    keys = KEYS
 
     def default_model(self) -> str:
         return DEFAULT_MODEL
@@ -51,7 +66,10 @@ class OpenAIBackend(Backend):
     def preflight(self, dataset: Dataset, base_model: str, params: TrainParams, report) -> list[str]:
         from ...catalog import get_model
 
-        make_client(Connection.from_dict(params.options.get("connection")))  # no key: say so before anything else
+        make_client(Connection.from_options(params.options))  # no key: say so before anything else
+        if params.learning_rate is not None:
+            raise UsageError("OpenAI takes a learning-rate multiplier, not a learning rate: -o lr_multiplier=0.5 "
+                             "instead of --learning-rate")
         if len(dataset.train) < MIN_EXAMPLES:
             raise UsageError(f"{dataset.path}: {len(dataset.train)} training examples; OpenAI needs at least "
                              f"{MIN_EXAMPLES} - add examples (or train locally: --backend local)")
@@ -75,33 +93,30 @@ class OpenAIBackend(Backend):
 
     def train(self, job_id: str, dataset: Dataset, base_model: str, params: TrainParams, output: Path,
               on_event: OnEvent, should_stop, resume: bool = False) -> TunedModel:
-        connection = Connection.from_dict(params.options.get("connection"))
+        connection = Connection.from_options(params.options)
         client = make_client(connection)
-        state = State()
-        try:
-            job = state.job(job_id)
-            remote = job.remote_id or self._find(client, job_id)
-            if remote is None:
-                remote = self._create(client, state, job_id, dataset, base_model, params, connection, on_event)
-            state.set_job(job_id, remote_id=remote)
-            on_event(Event("message", message=f"OpenAI job {remote}"))
-        except Exception as error:  # noqa: BLE001 - an SDK error becomes one clear line
-            state.close()
-            if isinstance(error, FtcookError):
+        with open_state() as state:
+            try:
+                job = state.job(job_id)
+                remote = job.remote_id or self._find(client, job_id)
+                if remote is None:
+                    remote = self._create(client, state, job_id, dataset, base_model, params, connection, on_event)
+                state.set_job(job_id, remote_id=remote)
+                on_event(Event("message", message=f"OpenAI job {remote}"))
+            except FtcookError:
                 raise
-            raise JobFailed(f"OpenAI: {explain(error)}") from None
-        state.close()
-        if not params.options.get("follow", True):
-            raise Stop("detached")
+            except Exception as error:  # noqa: BLE001 - an SDK error becomes one clear line
+                raise JobFailed(f"OpenAI: {explain(error)}") from None
+        if not params.options.follow:
+            raise Detached(job_id)
         return self._follow(client, job_id, remote, base_model, connection, output.name, on_event, should_stop)
 
     def follow(self, job_id: str, on_event: OnEvent, should_stop) -> TunedModel | None:
-        state = State()
-        job = state.job(job_id)
-        state.close()
+        with open_state() as state:
+            job = state.job(job_id)
         if not job.remote_id:
             raise UsageError(f"Job {job_id} has no OpenAI job yet - 'ftcook train --resume {job_id}' creates it")
-        connection = Connection.from_dict(job.params.get("options", {}).get("connection"))
+        connection = Connection.from_stored(job.params)
         return self._follow(make_client(connection), job_id, job.remote_id, job.base_model, connection,
                             job.params["name"], on_event, should_stop)
 
@@ -117,15 +132,15 @@ class OpenAIBackend(Backend):
         validation = (self._upload(client, state, service, _write(folder / "valid.jsonl", dataset.valid, fmt),
                                    on_event) if dataset.valid else None)
         hyper = {k: v for k, v in {"n_epochs": params.epochs, "batch_size": params.batch_size,
-                                   "learning_rate_multiplier": params.options.get("lr_multiplier")}.items()
+                                   "learning_rate_multiplier": params.options.lr_multiplier}.items()
                  if v is not None}
         request = {"model": base_model, "training_file": training,
                    "method": {"type": "supervised", "supervised": {"hyperparameters": hyper}},
                    "metadata": {"ftcook_job": job_id, "dataset_sha256": dataset.sha256[:64]}, "seed": params.seed}
         if validation:
             request["validation_file"] = validation
-        if params.options.get("suffix"):
-            request["suffix"] = params.options["suffix"]
+        if params.options.suffix:
+            request["suffix"] = params.options.suffix
         return _once(lambda: client.with_options(max_retries=0).fine_tuning.jobs.create(**request).id,
                      lambda: self._find(client, job_id), on_event, "creating the job")
 
@@ -197,18 +212,17 @@ class OpenAIBackend(Backend):
                 message = job.error.message if job.error else "no reason given"
                 raise JobFailed(f"OpenAI job {remote} failed: {message}")
             if job.status == "cancelled":
-                raise Stop("cancelled")
-            if should_stop():
-                raise Stop("detached")
+                raise Cancelled(job_id)
+            if should_stop():  # Ctrl-C while following: the remote job goes on
+                raise Detached(job_id)
             time.sleep(poll_seconds())
 
     # --- jobs -----------------------------------------------------------------------------------------------
 
     def _client_for(self, job_id: str):
-        state = State()
-        job = state.job(job_id)
-        state.close()
-        return make_client(Connection.from_dict(job.params.get("options", {}).get("connection")))
+        with open_state() as state:
+            job = state.job(job_id)
+        return make_client(Connection.from_stored(job.params))
 
     def cancel(self, job_id: str, remote_id: str | None) -> None:
         if remote_id:
@@ -321,7 +335,7 @@ def _write(path: Path, examples: list[dict], fmt: str) -> Path:
 
 
 def _service(params: TrainParams) -> str:
-    connection = Connection.from_dict(params.options.get("connection"))
+    connection = Connection.from_options(params.options)
     return connection.azure_endpoint or connection.base_url or "OpenAI (api.openai.com)"
 
 

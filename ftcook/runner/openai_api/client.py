@@ -7,8 +7,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ...errors import UsageError
+from ...extras import require
 from ...keys import get_key
 
+#: the keys this backend uses (``ftcook keys set NAME``) and the environment variables that win over them
+KEYS = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
 MAX_RETRIES = 5  # the SDK retries 408/409/429/5xx and dropped connections with exponential backoff
 
 
@@ -28,6 +31,17 @@ class Connection:
         values = values or {}
         return cls(**{k: values.get(k) for k in cls.__dataclass_fields__})
 
+    @classmethod
+    def from_options(cls, options) -> "Connection":
+        """The connection the backend's options (``-o base_url=...``) name."""
+        return cls(**{k: getattr(options, k, None) for k in cls.__dataclass_fields__})
+
+    @classmethod
+    def from_stored(cls, params: dict) -> "Connection":
+        """The connection of a stored job: its options (an older ftcook kept them under ``connection``)."""
+        options = params.get("options") or {}
+        return cls.from_dict(options.get("connection") or options)
+
     @property
     def key(self) -> str:
         """Which stored or environment key this connection uses."""
@@ -37,12 +51,11 @@ class Connection:
 def make_client(connection: Connection, timeout: float | None = None):
     import os
 
-    import openai
-
+    openai = require_sdk()
     timeout = timeout or float(os.environ.get("FTCOOK_OPENAI_TIMEOUT", "120"))
     key = get_key(connection.key)
     if not key:
-        variable = "AZURE_OPENAI_API_KEY" if connection.azure_endpoint else "OPENAI_API_KEY"
+        variable = KEYS[connection.key]
         raise UsageError(f"No API key: set {variable}, or run 'ftcook keys set {connection.key}' (stored with mode "
                          f"0600 in FTCOOK_HOME, never printed)")
     if connection.azure_endpoint:
@@ -51,6 +64,14 @@ def make_client(connection: Connection, timeout: float | None = None):
                                   max_retries=MAX_RETRIES, timeout=timeout)
     return openai.OpenAI(api_key=key, base_url=connection.base_url, organization=connection.organization,
                          project=connection.project, max_retries=MAX_RETRIES, timeout=timeout)
+
+
+def require_sdk():
+    """The ``openai`` SDK, or one line saying which extra installs it."""
+    require("The openai backend", ("openai",), "openai", "- see docs/train-openai.md")
+    import openai
+
+    return openai
 
 
 def explain(error: Exception) -> str:

@@ -1,0 +1,14 @@
+"""ftcook's click commands, one module per command group. Each command parses its options, calls one library
+function and prints; the work is in the library (``ftcook.pipeline``, ``ftcook.check``, ``ftcook.runner``...).
+
+- ``data``: check, build, recipes, templates, samples, new-recipe
+- ``training``: train, backends, jobs, models, quickstart
+- ``use``: ask, compare, eval
+- ``keys``: keys
+"""
+
+from __future__ import annotations
+
+from . import data, keys, training, use
+
+COMMANDS = (*data.COMMANDS, *training.COMMANDS, *use.COMMANDS, *keys.COMMANDS)
