@@ -112,4 +112,5 @@ class Detached(Stopped):
     status = "running"
 
     def default_message(self, job_id: str) -> str:
-        return f"job {job_id} runs on: 'ftcook jobs follow {job_id}' watches it, 'ftcook jobs cancel {job_id}' stops it."
+        return (f"job {job_id} runs on: 'ftcook jobs follow {job_id}' watches it, 'ftcook jobs cancel {job_id}' "
+                f"stops it.")

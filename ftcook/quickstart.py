@@ -38,8 +38,9 @@ def run_quickstart(fast: bool = False, on_event=None, say=print) -> QuickstartRe
     folder = home() / "quickstart"
     dataset = folder / "dataset"
     say(f"1/4 Building a dataset from {SAMPLE.name} (ftcook build table ...) into {dataset}")
-    build(BuildSettings(recipe="table", sources=[SAMPLE], out=dataset, options={"prompt": PROMPT, "completion": "{{ row.reply }}",
-                                                      "system": SYSTEM}, valid_fraction=0.1), check=True)
+    options = {"prompt": PROMPT, "completion": "{{ row.reply }}", "system": SYSTEM}
+    build(BuildSettings(recipe="table", sources=[SAMPLE], out=dataset, options=options, valid_fraction=0.1),
+          check=True)
     seconds["build"] = time.perf_counter() - start
     backend = get_backend("local")
     base = backend.default_model()

@@ -78,20 +78,28 @@ def open_source(path) -> Source:
     if size == 0 or not head.strip():
         raise InputError(path, "the file is empty", hint="it needs one training example per line or row")
     is_zip = head.startswith(b"PK\x03\x04")
-    kind = KINDS.get(path.suffix.lower())
-    if kind is None:
-        kind = _sniff_kind(path, head, is_zip)
+    kind = KINDS.get(path.suffix.lower()) or _sniff_kind(path, head, is_zip)
+    _refuse_binary(path, kind, head, is_zip)
+    return Source(path, kind if kind == "xlsx" else _text_kind(path, kind, head), size)
+
+
+def _refuse_binary(path: Path, kind: str, head: bytes, is_zip: bool) -> None:
+    """A workbook must be a zip; anything else must be text."""
     if kind == "xlsx":
         if not is_zip:
             raise InputError(path, "is not an Excel workbook (.xlsx is a zip file)",
                              hint="save it from your spreadsheet program as .xlsx, or use .csv")
-        return Source(path, kind, size)
+        return
     if is_zip:
         raise InputError(path, "is a zip or Excel file, not text",
                          hint="rename it to .xlsx if it is a workbook, or export it as .csv or .jsonl")
     if b"\x00" in head:
         raise InputError(path, "is a binary file, not text (it contains NUL bytes)",
                          hint=f"give a training file of one of the kinds {SUPPORTED}")
+
+
+def _text_kind(path: Path, kind: str, head: bytes) -> str:
+    """json or jsonl by the first character; a file whose name and content disagree is refused."""
     first = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
     if kind == "json":
         kind = "json" if first == b"[" else "jsonl"
@@ -101,19 +109,42 @@ def open_source(path) -> Source:
                          hint="JSON Lines has one JSON object per line; an array belongs in a .json file")
     if kind in ("csv", "tsv") and first in (b"{", b"["):
         raise InputError(path, f"looks like JSON, not {kind.upper()}", hint="rename it to .jsonl or .json")
-    return Source(path, kind, size)
+    return kind
 
 
 def _sniff_kind(path: Path, head: bytes, is_zip: bool) -> str:
     first = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
     if is_zip:
-        return "xlsx"
+        return _zip_kind(path)
     if first == b"{":
         return "jsonl"
     if first == b"[":
         return "json"
     raise InputError(path, f"unknown kind of file '{path.suffix or path.name}'",
                      hint=f"ftcook reads {SUPPORTED}; rename the file to say which it is")
+
+
+def _zip_kind(path: Path) -> str:
+    """A zip file without a known suffix: an Excel workbook, or a clear word on what it is and what reads it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            mimetype = archive.read("mimetype")[:64] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError) as error:
+        raise InputError(path, f"is a damaged zip file ({error})", hint="give a training file") from None
+    if any(name.startswith("xl/") for name in names):
+        return "xlsx"
+    if mimetype.startswith(b"application/epub+zip"):
+        raise InputError(path, "is an EPUB e-book, not a training file",
+                         hint=f"'ftcook build author {path} -d DATASET' makes a dataset of the author's prose from "
+                              f"it (docs/recipes/author.md)")
+    if any(name.startswith("word/") for name in names):
+        raise InputError(path, "is a Word document, not a training file",
+                         hint="save it as plain text (.txt) and build a dataset from it with 'ftcook build language'")
+    raise InputError(path, "is a zip archive, not a training file",
+                     hint=f"unzip it and check the training file inside; ftcook check reads {SUPPORTED}")
 
 
 # --- JSON Lines ---------------------------------------------------------------------------------------------
@@ -187,65 +218,81 @@ def _parse_json_line(raw: bytes, line: int):
 # --- JSON array ---------------------------------------------------------------------------------------------
 
 def _json_blocks(source: Source) -> Iterator[list[tuple[int, dict]]]:
-    decoder = json.JSONDecoder()
-    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
-    buf, pos, line, eof, started = "", 0, 1, False, False
+    """The examples of a JSON array, in blocks of ``ITEMS_PER_BLOCK`` ``(line, value)`` pairs, read
+    incrementally (a file far larger than memory is fine)."""
     block: list = []
     with open(source.path, "rb") as f:
-
-        def more(n=BLOCK_BYTES) -> bool:
-            nonlocal buf, pos, eof
-            if eof:
-                return False
-            chunk = f.read(n)
-            try:
-                text = utf8.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as error:
-                raise InputError(source.path, "is not valid UTF-8", line=line + buf.count("\n", pos),
-                                 hint=f"byte 0x{chunk[error.start]:02x} - re-save the file as UTF-8") from None
-            buf = buf[pos:] + text
-            pos = 0
-            eof = not chunk
-            return True
-
-        def skip(chars: str) -> str:
-            nonlocal pos, line
-            while True:
-                while pos < len(buf) and buf[pos] in chars:
-                    line += buf[pos] == "\n"
-                    pos += 1
-                if pos < len(buf) or not more():
-                    return buf[pos:pos + 1]
-
-        if skip(" \t\r\n") != "[":
-            raise InputError(source.path, "a .json file must hold an array of examples or one example per line",
-                             line=line)
-        pos += 1
-        while True:
-            ch = skip(" \t\r\n,")
-            if ch == "]":
-                break
-            if ch == "":
-                raise InputError(source.path, "the JSON array is not closed (file truncated?)", line=line,
-                                 hint="end it with ']'")
-            while True:
-                try:
-                    value, end = decoder.raw_decode(buf, pos)
-                    break
-                except json.JSONDecodeError as error:
-                    if len(buf) - pos > MAX_LINE_BYTES:
-                        raise _long_line(source.path, line) from None
-                    if not more(max(BLOCK_BYTES, len(buf))):
-                        raise InputError(source.path, f"invalid JSON: {error.msg}",
-                                         line=line + buf.count("\n", pos, error.pos)) from None
-            block.append((line, value))
-            line += buf.count("\n", pos, end)
-            pos = end
+        array = _JsonArray(source.path, f)
+        for item in array.values():
+            block.append(item)
             if len(block) >= ITEMS_PER_BLOCK:
                 yield block
                 block = []
     if block:
         yield block
+
+
+class _JsonArray:
+    """A JSON array read from a binary file a block at a time, its values decoded one by one with their line."""
+
+    def __init__(self, path: Path, f):
+        self.path, self.f = path, f
+        self.decoder = json.JSONDecoder()
+        self.utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+        self.buf, self.pos, self.line, self.eof = "", 0, 1, False
+
+    def more(self, n: int = BLOCK_BYTES) -> bool:
+        """Read up to ``n`` more bytes into the buffer; False at the end of the file."""
+        if self.eof:
+            return False
+        chunk = self.f.read(n)
+        try:
+            text = self.utf8.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as error:
+            raise InputError(self.path, "is not valid UTF-8", line=self.line + self.buf.count("\n", self.pos),
+                             hint=f"byte 0x{chunk[error.start]:02x} - re-save the file as UTF-8") from None
+        self.buf = self.buf[self.pos:] + text
+        self.pos = 0
+        self.eof = not chunk
+        return True
+
+    def skip(self, chars: str) -> str:
+        """Move past ``chars`` (counting lines); the next character, or "" at the end of the file."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in chars:
+                self.line += self.buf[self.pos] == "\n"
+                self.pos += 1
+            if self.pos < len(self.buf) or not self.more():
+                return self.buf[self.pos:self.pos + 1]
+
+    def values(self) -> Iterator[tuple[int, object]]:
+        if self.skip(" \t\r\n") != "[":
+            raise InputError(self.path, "a .json file must hold an array of examples or one example per line",
+                             line=self.line)
+        self.pos += 1
+        while True:
+            ch = self.skip(" \t\r\n,")
+            if ch == "]":
+                return
+            if ch == "":
+                raise InputError(self.path, "the JSON array is not closed (file truncated?)", line=self.line,
+                                 hint="end it with ']'")
+            value, end = self.decode()
+            yield self.line, value
+            self.line += self.buf.count("\n", self.pos, end)
+            self.pos = end
+
+    def decode(self) -> tuple[object, int]:
+        """The value at the current position, reading more of the file until it is whole."""
+        while True:
+            try:
+                return self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as error:
+                if len(self.buf) - self.pos > MAX_LINE_BYTES:
+                    raise _long_line(self.path, self.line) from None
+                if not self.more(max(BLOCK_BYTES, len(self.buf))):
+                    raise InputError(self.path, f"invalid JSON: {error.msg}",
+                                     line=self.line + self.buf.count("\n", self.pos, error.pos)) from None
 
 
 # --- CSV, TSV, TXT, XLSX: legacy prompt/completion tables ---------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def new_recipe(name: str, package: bool = False, base: str | None = None, direct
     files[tests / "fixtures" / "sample.txt"] = "sample.txt"
     templates = code_dir / "templates" / name
     context = {"name": name, "class_name": class_name(name), "module": module, "package": package, "base": base,
-               "description": f"a recipe made with 'ftcook new-recipe' (edit this line).",
+               "description": "a recipe made with 'ftcook new-recipe' (edit this line).",
                "test_path": (tests / f"test_{name}.py").as_posix()}
     contents = {path: _render(source, context) for path, source in files.items()}
     if base:

@@ -157,7 +157,8 @@ class State:
         resolved = str(Path(path).resolve())
         self._insert("datasets", {"path": resolved, "sha256": sha256, "examples": examples, "created": time.time()},
                      verb="INSERT OR IGNORE")
-        return self.db.execute("SELECT id FROM datasets WHERE path = ? AND sha256 = ?", (resolved, sha256)).fetchone()["id"]
+        row = self.db.execute("SELECT id FROM datasets WHERE path = ? AND sha256 = ?", (resolved, sha256)).fetchone()
+        return row["id"]
 
     def dataset(self, dataset_id: int) -> dict | None:
         row = self.db.execute("SELECT id, path, sha256, examples, created FROM datasets WHERE id = ?",
@@ -210,7 +211,8 @@ class State:
     # --- uploads (remote backends: the same bytes are sent once) ---------------------------------------------
 
     def upload(self, sha256: str, service: str) -> str | None:
-        row = self.db.execute("SELECT file_id FROM uploads WHERE sha256 = ? AND service = ?", (sha256, service)).fetchone()
+        row = self.db.execute("SELECT file_id FROM uploads WHERE sha256 = ? AND service = ?",
+                              (sha256, service)).fetchone()
         return row["file_id"] if row else None
 
     def add_upload(self, sha256: str, service: str, file_id: str, size: int) -> None:

@@ -13,7 +13,6 @@ from ftcook.example import Example
 from ftcook.pipeline import BuildSettings, build
 from ftcook.pipeline.budget import Budget
 from ftcook.pipeline.dedupe import Deduper
-from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import get_recipes, manager
 from ftcook.recipes import Recipe, hookimpl
 from ftcook.samples import SAMPLES
@@ -117,7 +116,7 @@ def test_near_duplicates_are_skipped_and_named(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": "", "completion": base},
                                        {"prompt": "", "completion": base.replace("gently", "softly")},
                                        {"prompt": "", "completion": EN[2]}])
-    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds"))
+    build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds"))
     skipped = rows(tmp_path / "ds" / "skipped.jsonl")
     assert [s["reason"] for s in skipped] == ["near_duplicate"]
     assert skipped[0]["detail"].endswith(f"like {(tmp_path / 't.jsonl').as_posix()}:1")

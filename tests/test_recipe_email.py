@@ -332,7 +332,9 @@ def test_no_mail_and_nobody_called_me_are_clear_errors(tmp_path):
 
 def test_a_cut_gzip_mailbox_keeps_what_was_read(tmp_path):
     rng = random.Random(5)
-    words = lambda: " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6)) for _ in range(300))
+    def words():
+        return " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6)) for _ in range(300))
+
     messages = [compose(BOB, ME, f"Q{i}", words(), msgid=f"q{i}@x", minutes=i) for i in range(30)]
     data = gzip.compress(mbox_bytes(messages))
     (tmp_path / "cut.mbox.gz").write_bytes(data[: len(data) * 2 // 3])

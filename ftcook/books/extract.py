@@ -47,19 +47,8 @@ def extract(content: bytes) -> Extracted:
         root = html.document_fromstring(content, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return Extracted([], set(), 0.0, {})
-    dropped: dict[str, int] = {}
     types = {t for el in root.iter("body", "section", "div") for t in _types(el)}
-    for element in list(root.iter(*_DROP_TAGS)):
-        if element.getparent() is not None:
-            dropped[element.tag] = dropped.get(element.tag, 0) + 1
-            element.drop_tree()
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
-            continue
-        reason = _noise(element)
-        if reason:
-            dropped[reason] = dropped.get(reason, 0) + 1
-            element.drop_tree()
+    dropped = _drop_noise(root)
     body = root.find(".//body")
     body = body if body is not None else root
     text_all = body.text_content()
@@ -77,6 +66,23 @@ def extract(content: bytes) -> Extracted:
         number += 1
         blocks.append(Block("heading" if element.tag in HEADINGS else "paragraph", text, number))
     return Extracted(blocks, types, link_share, dropped)
+
+
+def _drop_noise(root) -> dict[str, int]:
+    """Remove what is not the author's text (tags never read, page numbers, notes...); counts by reason."""
+    dropped: dict[str, int] = {}
+    for element in list(root.iter(*_DROP_TAGS)):
+        if element.getparent() is not None:
+            dropped[element.tag] = dropped.get(element.tag, 0) + 1
+            element.drop_tree()
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        reason = _noise(element)
+        if reason:
+            dropped[reason] = dropped.get(reason, 0) + 1
+            element.drop_tree()
+    return dropped
 
 
 def _types(element) -> list[str]:
@@ -99,7 +105,8 @@ def _noise(element) -> str | None:
         return "footnote_marker"
     if element.tag == "sup" and _MARKER.match(element.text_content() or ""):
         return "footnote_marker"
-    if element.tag == "a" and (element.get("href") or "").startswith("#") and _MARKER.match(element.text_content() or "") \
+    internal = element.tag == "a" and (element.get("href") or "").startswith("#")
+    if internal and _MARKER.match(element.text_content() or "") \
             and ("note" in (element.get("href") or "").lower() or "fn" in (element.get("href") or "").lower()):
         return "footnote_marker"
     return None

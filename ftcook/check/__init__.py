@@ -7,7 +7,6 @@ findings with stable codes, token statistics and a cost estimate. The same funct
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..catalog import Model, get_model
@@ -170,7 +169,8 @@ def run_check(path, model: str | Model | None = None, *, epochs: int | None = No
     plan.drop.update(drop)
     findings += _target_checks(source, target, source_format, result, declined, plan)
     if result.blank_lines:
-        findings.append(Finding("blank_lines", plural(f"{result.blank_lines} blank lines were skipped.", result.blank_lines),
+        blank = plural(f"{result.blank_lines} blank lines were skipped.", result.blank_lines)
+        findings.append(Finding("blank_lines", blank,
                                 count=result.blank_lines))
     findings += [Finding("reader_note", note[0].upper() + note[1:] + ".") for note in source.notes]
     if validation:
@@ -196,7 +196,8 @@ def _chat_file_checks(result: Scan, declined: frozenset, plan: Plan) -> list[Fin
                              "a few hundred: quality tends to increase with every doubling of the examples."))
     duplicates = result.duplicates
     if duplicates:
-        f = Finding("duplicate_rows", plural(f"{len(duplicates)} examples repeat an earlier example exactly.", len(duplicates)),
+        message = plural(f"{len(duplicates)} examples repeat an earlier example exactly.", len(duplicates))
+        f = Finding("duplicate_rows", message,
                     duplicates, declined="duplicate_rows" in declined)
         found.append(f)
         if not f.declined:

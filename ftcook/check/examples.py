@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..formats import CHAT, COMPLETION, DPO, chat_to_completion, completion_to_chat, detect_format, field
+from ..formats import COMPLETION, DPO, chat_to_completion, completion_to_chat, detect_format, field
 from ..tokens import TOKENS_PER_EXAMPLE, TokenCounter, chat_tokens, message_cost, value_tokens
 
 ROLES = frozenset({"system", "user", "assistant", "tool", "function"})
@@ -91,31 +91,11 @@ def _check_messages(messages, counter: TokenCounter, problems: list, *, need_ass
         if not isinstance(m, dict):
             problems.append(("message_missing_key", f"message {i} is not an object"))
             continue
-        role = m.get("role")
-        roles.add(role)
-        has_call = bool(m.get("tool_calls") or m.get("function_call"))
-        if "role" not in m or ("content" not in m and not has_call):
-            problems.append(("message_missing_key", f"message {i} has no '{'role' if 'role' not in m else 'content'}'"))
-        unknown = [k for k in m if k not in MESSAGE_KEYS]
-        if unknown:
-            problems.append(("message_unrecognized_key", f"message {i}: {', '.join(map(str, unknown))}"))
-        if role is not None and role not in ROLES:
-            problems.append(("unrecognized_role", f"message {i} has role {role!r}"))
-        content = m.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-        elif isinstance(content, list) and all(isinstance(p, dict) and "type" in p for p in content):
-            texts.extend(p["text"] for p in content if isinstance(p.get("text"), str))
-        elif not (content is None and has_call) and "content" in m:
-            problems.append(("invalid_content", f"message {i} content is a {type(content).__name__}"))
-        if "weight" in m and (m["weight"] not in (0, 1) or isinstance(m["weight"], bool) or role != "assistant"):
-            problems.append(("invalid_weight", f"message {i} has weight {m['weight']!r}"
-                             + ("" if role == "assistant" else f" on a {role} message")))
-        if role == "tool" and "tool_call_id" not in m:
-            problems.append(("message_missing_key", f"message {i} is a tool result with no 'tool_call_id'"))
+        roles.add(m.get("role"))
+        has_call = _check_message(i, m, problems, texts)
         cost, content_tokens = message_cost(counter, m)
         tokens += cost
-        if role == "assistant" and m.get("weight", 1) != 0:
+        if m.get("role") == "assistant" and m.get("weight", 1) != 0:
             trainable += content_tokens
             trainable_turn = trainable_turn or content_tokens > 0 or has_call
     _specials(counter, texts, problems)
@@ -125,6 +105,37 @@ def _check_messages(messages, counter: TokenCounter, problems: list, *, need_ass
         elif not trainable_turn:
             problems.append(("empty_completion", "every assistant message is empty or has weight 0"))
     return tokens, trainable, roles
+
+
+def _check_message(i: int, m: dict, problems: list, texts: list) -> bool:
+    """Problems of message ``i``; its texts go to ``texts``. Returns whether it calls a tool."""
+    role = m.get("role")
+    has_call = bool(m.get("tool_calls") or m.get("function_call"))
+    if "role" not in m or ("content" not in m and not has_call):
+        problems.append(("message_missing_key", f"message {i} has no '{'role' if 'role' not in m else 'content'}'"))
+    unknown = [k for k in m if k not in MESSAGE_KEYS]
+    if unknown:
+        problems.append(("message_unrecognized_key", f"message {i}: {', '.join(map(str, unknown))}"))
+    if role is not None and role not in ROLES:
+        problems.append(("unrecognized_role", f"message {i} has role {role!r}"))
+    _content(i, m, has_call, problems, texts)
+    if "weight" in m and (m["weight"] not in (0, 1) or isinstance(m["weight"], bool) or role != "assistant"):
+        problems.append(("invalid_weight", f"message {i} has weight {m['weight']!r}"
+                         + ("" if role == "assistant" else f" on a {role} message")))
+    if role == "tool" and "tool_call_id" not in m:
+        problems.append(("message_missing_key", f"message {i} is a tool result with no 'tool_call_id'"))
+    return has_call
+
+
+def _content(i: int, m: dict, has_call: bool, problems: list, texts: list) -> None:
+    """The texts of a message's content (a string or a list of typed parts), or its problem."""
+    content = m.get("content")
+    if isinstance(content, str):
+        texts.append(content)
+    elif isinstance(content, list) and all(isinstance(p, dict) and "type" in p for p in content):
+        texts.extend(p["text"] for p in content if isinstance(p.get("text"), str))
+    elif not (content is None and has_call) and "content" in m:
+        problems.append(("invalid_content", f"message {i} content is a {type(content).__name__}"))
 
 
 def _check_tools(example: dict, problems: list):

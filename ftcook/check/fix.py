@@ -82,29 +82,11 @@ def prepare_example(example: dict, source_format: str, target_format: str, plan:
 def describe(report) -> list[str]:
     """What ``--fix`` changes, in words (empty when it would change nothing)."""
     plan: Plan = report.plan
-    changes = []
-    drops = Counter(plan.drop.values())
-    for code, n in sorted(drops.items()):
-        changes.append(f"drop {n} example{'s' if n != 1 else ''} ({code})")
+    changes = [f"drop {n} example{'s' if n != 1 else ''} ({code})"
+               for code, n in sorted(Counter(plan.drop.values()).items())]
     if _repairs_keys(report):
         changes.append("remove unrecognized keys (message_unrecognized_key)")
-    if plan.remove_extra:
-        changes.append("remove extra columns (extra_columns)")
-    for flag, text in ((plan.lowercase_prompt, "lowercase prompts (uppercase_prompts)"),
-                       (plan.lowercase_completion, "lowercase completions (uppercase_completions)")):
-        if flag:
-            changes.append(text)
-    if plan.add_separator:
-        changes.append(f"append `{shown(plan.add_separator)}` to every prompt (missing_prompt_separator)")
-    if plan.remove_prompt_prefix:
-        changes.append(f"remove `{shown(plan.remove_prompt_prefix)}` from every prompt (common_prompt_prefix)")
-    if plan.remove_completion_prefix:
-        changes.append(f"remove `{shown(plan.remove_completion_prefix)}` from every completion "
-                       "(common_completion_prefix)")
-    if plan.add_stop:
-        changes.append(f"append `{shown(plan.add_stop)}` to every completion (missing_stop_sequence)")
-    if plan.add_leading_space:
-        changes.append("start every completion with a space (completion_leading_space)")
+    changes += [text for done, text in _text_changes(plan) if done]
     if report.source_format != report.target_format and report.source_format != DPO:
         changes.append(f"convert {report.source_format} examples to {report.target_format} for {report.model.id}")
     elif report.kind != "jsonl":
@@ -112,6 +94,22 @@ def describe(report) -> list[str]:
     if plan.split:
         changes.append("split into training and validation files (classification_task)")
     return changes
+
+
+def _text_changes(plan: Plan) -> list[tuple[bool, str]]:
+    """(planned?, words) for each change the legacy checks can plan, in their order."""
+    return [
+        (plan.remove_extra, "remove extra columns (extra_columns)"),
+        (plan.lowercase_prompt, "lowercase prompts (uppercase_prompts)"),
+        (plan.lowercase_completion, "lowercase completions (uppercase_completions)"),
+        (bool(plan.add_separator), f"append `{shown(plan.add_separator)}` to every prompt (missing_prompt_separator)"),
+        (bool(plan.remove_prompt_prefix),
+         f"remove `{shown(plan.remove_prompt_prefix)}` from every prompt (common_prompt_prefix)"),
+        (bool(plan.remove_completion_prefix),
+         f"remove `{shown(plan.remove_completion_prefix)}` from every completion (common_completion_prefix)"),
+        (bool(plan.add_stop), f"append `{shown(plan.add_stop)}` to every completion (missing_stop_sequence)"),
+        (plan.add_leading_space, "start every completion with a space (completion_leading_space)"),
+    ]
 
 
 def _repairs_keys(report) -> bool:

@@ -43,7 +43,8 @@ def check(file, model, fix, output, decline, epochs, price, jobs, as_json, quiet
 
     unknown = [code for code in decline if code not in CODES]
     if unknown:
-        raise click.BadParameter(f"unknown finding code {', '.join(unknown)}; see docs/check.md", param_hint="--decline")
+        raise click.BadParameter(f"unknown finding code {', '.join(unknown)}; see docs/check.md",
+                                 param_hint="--decline")
     if output and not fix:
         raise click.BadParameter("-o/--output is where --fix writes; add --fix", param_hint="-o")
     report = run_check(file, model, epochs=epochs, price=price, declined=decline, jobs=jobs)

@@ -17,7 +17,8 @@ _WROTE = re.compile(
     r"El\s.{1,250}\sescribi[óo]|Il\s.{1,250}\sha\sscritto|Op\s.{1,250}\sschreef.{0,250}|Em\s.{1,250}\sescreveu|"
     r".{1,250}\s(написал|написала|пишет)|.{0,250}(写道|寫道)|.{0,250}(書きました|のメッセージ)|"
     r"\d{4}年\d{1,2}月\d{1,2}日.{0,200}|"
-    r".{0,100}\d.{0,150}<[\w.+-]+@[\w-]+(\.[\w-]+)+>)\s*[:：]\s*$", re.IGNORECASE)  # Gmail's "<date>, <name> <address>:"
+    # Gmail's "<date>, <name> <address>:"
+    r".{0,100}\d.{0,150}<[\w.+-]+@[\w-]+(\.[\w-]+)+>)\s*[:：]\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(
     r"^\s*[-_=]{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|"
     r"Messaggio originale|Oorspronkelijk bericht|Исходное сообщение|原始邮件|原始郵件|元のメッセージ|"
@@ -38,7 +39,8 @@ _DISCLAIMER_START = re.compile(r"^\W*(disclaimer|confidentiality notice|legal no
                                r"avis de confidentialit[ée]|aviso de confidencialidad|免责声明)\b", re.IGNORECASE)
 _DISCLAIMER_WORDS = re.compile(r"confidential|privileged|intended (solely )?for|addressee|intended recipient|"
                                r"received this (e-?mail|message) in error|notify the sender|vertraulich|"
-                               r"empfänger|irrtümlich|destinataire|confidencial|destinatario|机密|收件人", re.IGNORECASE)
+                               r"empfänger|irrtümlich|destinataire|confidencial|destinatario|机密|收件人",
+                               re.IGNORECASE)
 _SIGNOFF_MAX = 40
 _VALEDICTION = re.compile(
     r"([,!]|^(best|regards|kind regards|best regards|warm regards|cheers|thanks|thank you|many thanks|sincerely|"
@@ -175,7 +177,8 @@ def strip_closing(text: str, closings: list[str], keep_signoff: bool = True) -> 
     """``text`` without the first learned closing block it ends with. With ``keep_signoff`` a sign-off at the
     start of the block ("Best," / "Alice") stays.
 
-    >>> strip_closing("See you then.\\n\\nBest,\\nAlice\\nACME Corp | +1 555 0100", ["Best,\\nAlice\\nACME Corp | +1 555 0100"])
+    >>> closing = "Best,\\nAlice\\nACME Corp | +1 555 0100"
+    >>> strip_closing("See you then.\\n\\n" + closing, [closing])
     'See you then.\\n\\nBest,\\nAlice'
     """
     candidates = set(closing_blocks(text))
@@ -195,7 +198,8 @@ def signoff(block: str) -> list[str]:
     """The sign-off lines at the start of a closing block: a valediction and the short name after it, or a
     lone short first line.
 
-    >>> signoff("Best,\\nAlice\\nAlice Martin\\nACME"), signoff("Alice\\nAlice Martin\\nACME"), signoff("ACME Corp | +1 555")
+    >>> signoff("Best,\\nAlice\\nAlice Martin\\nACME"), signoff("Alice\\nAlice Martin\\nACME"), \\
+    ...     signoff("ACME Corp | +1 555")
     (['Best,', 'Alice'], ['Alice'], [])
     """
     lines = block.split("\n")

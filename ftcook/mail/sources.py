@@ -137,7 +137,8 @@ def _file_kind(path: Path) -> str | None:
         return None
     if head.startswith(b"From "):
         return "mbox"
-    if re.match(rb"(?:[!-9;-~]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*){2,}", head) and path.suffix.lower() in ("", ".msg", ".txt", ".mail"):
+    headers = re.match(rb"(?:[!-9;-~]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*){2,}", head)
+    if headers and path.suffix.lower() in ("", ".msg", ".txt", ".mail"):
         return "eml"  # a lone message without the .eml suffix (Maildir-style file copied out)
     return None
 

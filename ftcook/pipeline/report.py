@@ -25,7 +25,8 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
                       f"{row['tokens_per_char']:.2f}  ({row['tokens']:,} tokens, {row['chars']:,} characters)")
     numbers = {k: v for k, v in (manifest.get("stats") or {}).items() if isinstance(v, int)}
     if numbers:
-        out.print("  " + f"{manifest['recipe']:<14}" + " · ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in numbers.items()))
+        line = " · ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in numbers.items())
+        out.print(f"  {manifest['recipe']:<14}{line}")
     redaction = manifest.get("redaction") or {}
     if redaction.get("enabled"):
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in redaction["placeholders"].items()) or "nothing found"

@@ -137,5 +137,5 @@ class Backend(ABC):
         """Mean loss on the completions of ``examples`` (TRL form), where the backend can compute it."""
         return None
 
-    def cancel(self, job_id: str, remote_id: str | None) -> None:
+    def cancel(self, job_id: str, remote_id: str | None) -> None:  # noqa: B027 - optional, nothing to do by default
         """Ask a running job to stop (a local job reads its status from the state database)."""

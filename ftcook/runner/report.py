@@ -54,7 +54,8 @@ def render_event(event: Event) -> str:
     head = _clock(event.time)
     if event.kind == "log":
         speed = f", {event.tokens_per_s:,.0f} tokens/s" if event.tokens_per_s else ""
-        return f"{head} step {event.step}/{event.total_steps} epoch {event.epoch:.2f} loss {event.train_loss:.4f}{speed}"
+        return (f"{head} step {event.step}/{event.total_steps} epoch {event.epoch:.2f} loss "
+                f"{event.train_loss:.4f}{speed}")
     if event.kind == "eval":
         return f"{head} step {event.step} epoch {event.epoch:.2f} valid loss {event.valid_loss:.4f}"
     if event.kind == "checkpoint":

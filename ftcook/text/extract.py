@@ -69,7 +69,8 @@ def _utf8_lines(path: Path) -> Iterator[str]:
     with open(path, encoding="utf-8-sig", newline=None) as f:
         number = 0
         try:
-            for number, line in enumerate(f, 1):
+            for line in f:
+                number += 1
                 yield line.rstrip("\n")
         except UnicodeDecodeError:
             raise Undecodable(path, f"invalid UTF-8 after line {number}",

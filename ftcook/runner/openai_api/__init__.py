@@ -22,7 +22,7 @@ from pydantic import Field
 from ...errors import Cancelled, Detached, FtcookError, JobFailed, UsageError
 from ...options import PluginOptions
 from ...plugins import hookimpl
-from ...state import Event, JobStatus, State, open_state
+from ...state import Event, State, open_state
 from ..base import Backend, Dataset, OnEvent, TrainParams, TunedModel
 from .client import KEYS, Connection, explain, make_client
 
