@@ -4,6 +4,7 @@ import gzip
 import json
 import mailbox
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -151,13 +152,14 @@ def test_every_other_message_has_its_reason(tmp_path):
     ])
     manifest, out = run(tmp_path, [box])
     skipped = rows(out / "skipped.jsonl")
-    assert [s["reason"] for s in skipped] == ["auto_reply", "auto_reply", "mailing_list", "mailing_list", "bulk",
+    # your own list reply (4@x, with List-Id) is kept: list headers skip other people's mail only
+    assert [s["reason"] for s in skipped] == ["auto_reply", "auto_reply", "mailing_list", "bulk",
                                               "bounce", "calendar_invite", "no_new_text", "parent_not_found",
                                               "duplicate_message"]
     assert skipped[0]["id"] == "t.mbox:message 1 (byte 0)"
     assert skipped[-1]["detail"] == "Message-ID <9@x>"
     ledger = manifest["ledger"]
-    assert ledger["in"] == 11 == ledger["kept"] + ledger["skipped"] and ledger["kept"] == 1
+    assert ledger["in"] == 11 == ledger["kept"] + ledger["skipped"] and ledger["kept"] == 2
     assert set(manifest["reasons"]) == set(ledger["skipped_by_reason"])
 
 
@@ -345,3 +347,57 @@ def test_a_cut_gzip_mailbox_keeps_what_was_read(tmp_path):
     assert manifest["counts"]["train"] >= 10
     last = rows(out / "skipped.jsonl")[-1]
     assert last["id"].startswith("cut.mbox.gz: unreadable after message ") and last["reason"] == "broken_message"
+
+
+LIST = [("List-Id", "<netdev.vger.kernel.org>"), ("List-Post", "<mailto:netdev@vger.kernel.org>"),
+        ("List-Unsubscribe", "<mailto:netdev+unsubscribe@vger.kernel.org>"), ("Precedence", "bulk")]
+NETDEV = ("netdev list", "netdev@vger.kernel.org")
+DIFF = ("---\n drivers/net/x.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+        "diff --git a/drivers/net/x.c b/drivers/net/x.c\nindex 1111111..2222222 100644\n--- a/drivers/net/x.c\n"
+        "+++ b/drivers/net/x.c\n@@ -10,7 +10,7 @@ static int x_open(struct net_device *dev)\n-\treturn 0;\n"
+        "+\treturn -ENOMEM;\n-- \n2.43.0\n")
+
+
+def list_archive(path: Path) -> Path:
+    """A mailing-list archive as a contributor downloads it: everything, their own posts included, is the list's
+    copy with List-Id; a patch series from git send-email (cover letter, two patches threaded under it); a
+    review of someone else's patch by the contributor; a reply to it by someone else."""
+    git = [*LIST, ("X-Mailer", "git-send-email 2.43.0")]
+    return write_mbox(path, [
+        compose(BOB, NETDEV, "[PATCH net 1/1] net: x: free the ring on close", "The ring leaked on close.\n\n"
+                "Signed-off-by: Bob Chen <bob@example.com>\n" + DIFF, msgid="p1@example.com", headers=git),
+        compose(ME, NETDEV, "Re: [PATCH net 1/1] net: x: free the ring on close", "This frees it twice when open "
+                "failed: keep the check in x_stop() instead.\n\nAlice\n\nOn Mon, Bob Chen wrote:\n> The ring leaked "
+                "on close.\n", msgid="r1@example.org", in_reply_to="p1@example.com", minutes=10, headers=LIST),
+        compose(BOB, NETDEV, "Re: [PATCH net 1/1] net: x: free the ring on close", "Right, v2 coming.\n\n> This "
+                "frees it twice\n", msgid="r2@example.com", in_reply_to="r1@example.org", minutes=20, headers=LIST),
+        compose(ME, NETDEV, "[PATCH net-next 0/2] net: y: two cleanups", "Two small cleanups in the y driver.\n\n"
+                "Alice Martin (2):\n  net: y: drop dead code\n  net: y: use dev_err_probe\n\n drivers/net/y.c | 9 "
+                "+-----\n", msgid="c0@example.org", minutes=30, headers=git),
+        compose(ME, NETDEV, "[PATCH net-next 1/2] net: y: drop dead code", "The timeout branch cannot be reached "
+                "since the rework of the reset path.\n\nSigned-off-by: Alice Martin <alice@example.org>\n" + DIFF,
+                msgid="c1@example.org", in_reply_to="c0@example.org", minutes=31, headers=git),
+        compose(ME, NETDEV, "[PATCH net-next 2/2] net: y: use dev_err_probe", "Use dev_err_probe() so a deferred "
+                "probe is not logged as an error.\n\nSigned-off-by: Alice Martin <alice@example.org>\n" + DIFF,
+                msgid="c2@example.org", in_reply_to="c0@example.org", minutes=32, headers=git),
+    ])
+
+
+def test_the_list_copy_of_your_own_reply_is_kept(tmp_path):
+    manifest, out = run(tmp_path, [list_archive(tmp_path / "netdev.mbox")])
+    kept = examples(out)
+    assert [e["completion"].strip() for e in kept] == [
+        "This frees it twice when open failed: keep the check in x_stop() instead.\n\nAlice"]
+    assert "The ring leaked on close." in kept[0]["prompt"]
+    skipped = Counter(s["reason"] for s in rows(out / "skipped.jsonl"))
+    assert skipped == {"mailing_list": 2, "patch": 3}  # Bob's patch and reply; your cover letter and patches
+
+
+def test_patches_can_keep_their_commit_message(tmp_path):
+    manifest, out = run(tmp_path, [list_archive(tmp_path / "netdev.mbox")], patches="message")
+    completions = [e["completion"].strip() for e in examples(out)]
+    assert "The timeout branch cannot be reached since the rework of the reset path." in completions
+    assert "Use dev_err_probe() so a deferred probe is not logged as an error." in completions
+    assert "Two small cleanups in the y driver." in completions
+    assert not any("diff --git" in c or "Signed-off-by" in c or "|" in c for c in completions)
+    assert manifest["stats"]["patch_messages"] == 3

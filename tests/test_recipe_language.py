@@ -164,3 +164,28 @@ def test_a_broken_epub_is_skipped_as_unreadable(tmp_path):
     skipped = rows(out / "skipped.jsonl")
     assert [(s["id"], s["reason"]) for s in skipped] == [((tmp_path / "broken.epub").as_posix(), "unreadable")]
     assert skipped[0]["detail"].startswith("not a readable EPUB")
+
+
+def test_a_chapter_title_starts_a_chunk_and_never_ends_one(tmp_path):
+    """The shape of a Chinese e-text novel: indented lines, no blank lines, a title line between chapters. Each
+    chapter fits the budget with room for the next title, which used to end the chunk before it."""
+    titles = ["第五回 发矫诏诸镇应曹公　破关兵三英战吕布", "第六回 焚金阙董卓行凶　匿玉玺孙坚背约"]
+    novel = tmp_path / "novel.txt"
+    novel.write_text("".join(f"{title}\n" + "".join(f"\u3000\u3000{p}\n" for p in ZH[:2]) for title in titles),
+                     encoding="utf-8")
+    out, manifest = run(tmp_path, novel, max_tokens=400)
+    chunks = texts(out)
+    assert len(chunks) == 2, chunks
+    for title, chunk in zip(titles, sorted(chunks)):
+        assert chunk.startswith(title + "\n\n") and title not in chunk[len(title):]
+    assert not any(chunk.rstrip().endswith(t) for chunk in chunks for t in titles)
+
+
+def test_markdown_and_html_headings_start_chunks(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# One\n\nFirst chapter text.\n\n## Two\n\nSecond chapter text.\n", encoding="utf-8")
+    html = tmp_path / "page.html"
+    html.write_text("<h2>Uno</h2><p>Primer capítulo.</p><h2>Dos</h2><p>Segundo capítulo.</p>", encoding="utf-8")
+    out, _ = run(tmp_path, page, html, max_tokens=400)
+    assert sorted(texts(out)) == sorted(["# One\n\nFirst chapter text.", "## Two\n\nSecond chapter text.",
+                                         "Uno\n\nPrimer capítulo.", "Dos\n\nSegundo capítulo."])

@@ -109,7 +109,7 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
         raise BrokenMessage("no mail headers (is this part of another message? the mbox may be cut)")
     mail = _from_headers(place, folder, msg)
     mail.skip, mail.skip_detail = _header_skip(msg, mail)
-    if mail.skip in (None, "mailing_list"):  # list posts are read: a reply of yours may answer one
+    if mail.skip is None or mail.skip in LIST_SKIPS:  # list posts are read: yours, or one a reply of yours answers
         body, mail.html, html_quoted = _body(msg)
         if body is None:
             if mail.skip is None:
@@ -136,7 +136,7 @@ def _parse_text_part(place: str, folder: str, data: bytes) -> Mail | None:
     types = [_PARSER.parsebytes(headers).get_content_type() for headers, _ in leaves]
     if mail.skip is None and "text/calendar" in types:
         mail.skip, mail.skip_detail = "calendar_invite", "text/calendar part"
-    if mail.skip not in (None, "mailing_list"):
+    if mail.skip is not None and mail.skip not in LIST_SKIPS:
         return mail
     for wanted in ("text/plain", "text/html"):
         for (headers, body), kind in zip(leaves, types):
@@ -287,6 +287,9 @@ def _date(value) -> str:
         return str(value).strip()
 
 
+#: skips that list headers cause: they apply to other people's mail only (the list's copy of your own post is
+#: yours, and read like any other mail of yours)
+LIST_SKIPS = ("mailing_list", "bulk")
 _SKIP_HEADERS = frozenset(("auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "precedence",
                            "list-id", "list-post", "list-unsubscribe"))
 

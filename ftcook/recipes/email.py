@@ -20,7 +20,8 @@ from pydantic import Field, field_validator
 from ftcook.errors import InputError
 from ftcook.mail.clean import learn_closings, strip_closing
 from ftcook.mail.me import Me, ask_who
-from ftcook.mail.message import BrokenMessage, Mail, header_end, parse_headers, parse_mail
+from ftcook.mail.message import LIST_SKIPS, BrokenMessage, Mail, header_end, parse_headers, parse_mail
+from ftcook.mail.patch import commit_message, is_patch
 from ftcook.mail.sources import MailSource, discover, messages, read_again
 from ftcook.mail.store import MailIndex, is_reply_subject
 from ftcook.parallel import helper_processes, ordered_map
@@ -56,6 +57,8 @@ class Email(Recipe):
         "parent_not_found": "a reply of yours whose message is not in the sources (searched by In-Reply-To, "
                             "References, then subject and quoted text)",
         "other_mode": "a reply with -o mode=initiated, or a mail you started with -o mode=replies",
+        "patch": "a patch of yours (git send-email: a [PATCH] subject or a diff); -o patches=message keeps its "
+                 "commit message",
     }
 
     class Options(RecipeOptions):
@@ -72,6 +75,9 @@ class Email(Recipe):
                                                      "repeated closing block")
         region: str = Field("US", min_length=2, max_length=2, description="country for phone numbers written "
                             "without +country code, for redaction (ISO 3166: US, DE, FR, GB, ...)")
+        patches: Literal["skip", "message"] = Field(
+            "skip", description="patches you mailed (git send-email): skip them, or keep their commit message "
+                                "(without the diff) as mail you started")
         jobs: int | None = Field(None, ge=1, le=64, description="processes parsing mail (default: one per core, at "
                                                                 "most 8; 1: parse in this process)")
 
@@ -116,7 +122,7 @@ class Email(Recipe):
             if not index.count_mine():
                 addresses = ", ".join(self.options.me)
                 raise ask_who(sources, f"None of the {self._counts['messages']:,} messages is from {addresses}. ")
-            closings = learn_closings(m.text for m in index.mine() if not m.skip)
+            closings = learn_closings(m.text for m in index.mine() if not m.skip or m.skip in LIST_SKIPS)
             self._counts["closing_blocks_learned"] = len(closings)
             self._me_name = self._name(index)
             for pos, mine, mail in index.all():
@@ -160,7 +166,7 @@ class Email(Recipe):
         answer (by Message-ID, or candidates by subject), and earlier thread messages for ``context``."""
         needed: set[int] = set()
         for pos, mail in index.mine_positions():
-            if mail.skip and mail.skip != "mailing_list":
+            if mail.skip and mail.skip not in LIST_SKIPS:
                 continue
             needed.add(pos)
             ids = [mail.in_reply_to, *reversed(mail.references)]
@@ -188,13 +194,11 @@ class Email(Recipe):
     # --- one message --------------------------------------------------------------------------------------------
 
     def _item(self, pos: int, mine: bool, mail: Mail, index: MailIndex, closings: list[str]) -> dict | Skip:
-        first = index.first_pos(mail.message_id)
-        if first is not None and first < pos:
-            return Skip(mail.place, "duplicate_message", detail=f"Message-ID <{mail.message_id}>")
-        if mail.skip:
-            return Skip(mail.place, mail.skip, detail=mail.skip_detail)
-        if not mine:
-            return Skip(mail.place, "not_mine")
+        skip = self._skip(pos, mine, mail, index)
+        if skip is not None:
+            return skip
+        if is_patch(mail.subject, mail.text):
+            return self._patch(mail)
         text = strip_closing(mail.text, closings, self.options.keep_signoff)
         if not text.strip():
             return Skip(mail.place, "no_new_text", detail=f"subject {mail.subject!r}")
@@ -210,6 +214,30 @@ class Email(Recipe):
         if self.options.mode == "replies":
             return Skip(mail.place, "other_mode", detail="a mail you started (mode=replies)")
         self._counts["initiated"] += 1
+        return self._record(mail, text, "initiated")
+
+    def _skip(self, pos: int, mine: bool, mail: Mail, index: MailIndex) -> Skip | None:
+        """Why a message is not an example of yours, before its text is looked at: a second copy, a skip its
+        headers gave (list headers only for other people's mail), or someone else's message."""
+        first = index.first_pos(mail.message_id)
+        if first is not None and first < pos:
+            return Skip(mail.place, "duplicate_message", detail=f"Message-ID <{mail.message_id}>")
+        if mail.skip and not (mine and mail.skip in LIST_SKIPS):
+            return Skip(mail.place, mail.skip, detail=mail.skip_detail)
+        if not mine:
+            return Skip(mail.place, "not_mine")
+        return None
+
+    def _patch(self, mail: Mail) -> dict | Skip:
+        """A patch of yours: skipped, or with ``-o patches=message`` its commit message as a mail you started."""
+        if self.options.patches == "skip":
+            return Skip(mail.place, "patch", detail=f"subject {mail.subject!r}")
+        if self.options.mode == "replies":
+            return Skip(mail.place, "other_mode", detail="a patch's message (mode=replies)")
+        text = commit_message(mail.text)
+        if not text:
+            return Skip(mail.place, "no_new_text", detail=f"a patch without a commit message: {mail.subject!r}")
+        self._counts["patch_messages"] += 1
         return self._record(mail, text, "initiated")
 
     def _parent(self, pos: int, mail: Mail, index: MailIndex) -> Mail | None:

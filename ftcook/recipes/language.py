@@ -104,7 +104,7 @@ def file_items(path: Path, options, counter) -> Iterator[dict | Skip]:
 
 
 def _chunks(path: Path, options, counter) -> Iterator[dict | Skip]:
-    texts = (Paragraph(p.place, normalise_text(p.text)) for p in paragraphs(path))
+    texts = (Paragraph(p.place, normalise_text(p.text), p.heading) for p in paragraphs(path))
     chunks = chunk_paragraphs((p for p in texts if p.text), counter.count, options.max_tokens)
     previous = ""
     while batch := list(islice(chunks, DETECT_BATCH)):

@@ -37,13 +37,14 @@ class Oversize:
 
 def chunk_paragraphs(paragraphs: Iterable[Paragraph], count: Callable[[str], int],
                      budget: int) -> Iterator[Chunk | Oversize]:
-    """Pack consecutive paragraphs into chunks of at most ``budget`` tokens, in order."""
+    """Pack consecutive paragraphs into chunks of at most ``budget`` tokens, in order; a chapter heading starts a
+    new chunk."""
     texts: list[str] = []
     tokens = 0
     place = ""
     for paragraph in paragraphs:
         n = count(paragraph.text + SEPARATOR)
-        if texts and tokens + n > budget:
+        if texts and (tokens + n > budget or paragraph.heading):  # a heading starts a chunk, never ends one
             yield _chunk(place, texts, tokens)
             texts, tokens = [], 0
         if n > budget:

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 
 from ..errors import InputError
 from .decode import SAMPLE_BYTES, Undecodable, decode_bytes
+from .heading import is_heading
 from .segment import join_wrapped
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", ".markdown")
@@ -21,6 +22,7 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 EPUB_SUFFIXES = (".epub",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + EPUB_SUFFIXES
 
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCK_TAGS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "td", "th",
                "figcaption", "div", "section", "article"]
 
@@ -29,6 +31,7 @@ _BLOCK_TAGS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre
 class Paragraph:
     place: str
     text: str
+    heading: bool = False  # a chapter heading: a chunk starts here (ftcook.text.heading)
 
 
 def paragraphs(path: Path) -> Iterator[Paragraph]:
@@ -93,17 +96,21 @@ def _group(lines: Iterable[str], blank_separated: bool, joiner: str | None) -> I
         text = line.strip()
         if not blank_separated:
             if text:
-                yield Paragraph(f"line {number}", text)
+                yield Paragraph(f"line {number}", text, is_heading(text))
             continue
         if text:
             if not block:
                 start = number
             block.append(text)
         elif block:
-            yield Paragraph(f"line {start}", _join(block, joiner))
+            yield _paragraph(f"line {start}", _join(block, joiner))
             block = []
     if block:
-        yield Paragraph(f"line {start}", _join(block, joiner))
+        yield _paragraph(f"line {start}", _join(block, joiner))
+
+
+def _paragraph(place: str, text: str) -> Paragraph:
+    return Paragraph(place, text, is_heading(text))
 
 
 def _join(lines: list[str], joiner: str | None) -> str:
@@ -137,7 +144,7 @@ def html_paragraphs(html: bytes | str, place: str) -> Iterator[Paragraph]:
     for number, element in enumerate(blocks, 1):
         text = "\n".join(line.strip() for line in element.get_text().splitlines()).strip()
         if text:
-            yield Paragraph(f"{place} ¶{number}", text)
+            yield Paragraph(f"{place} ¶{number}", text, element.name in _HEADING_TAGS or is_heading(text))
 
 
 def _html_file(path: Path) -> Iterator[Paragraph]:
