@@ -265,3 +265,29 @@ def test_special_tokens_are_skipped_before_the_check_would_refuse_them(tmp_path)
     result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds"))
     assert rows(tmp_path / "ds" / "skipped.jsonl")[0]["reason"] == "special_token"
     assert result.report.ok
+
+
+def test_the_build_checks_valid_jsonl_too(tmp_path, qa_csv):
+    result = build(BuildSettings(recipe="table", sources=[qa_csv], out=tmp_path / "ds", valid_fraction=0.5,
+                                 options={"prompt": "{{ question }}", "completion": "{{ answer }}"}))
+    assert result.valid_report is not None and result.valid_report.path.endswith("valid.jsonl")
+    check = result.manifest["check"]
+    assert check["valid"]["ok"] and check["valid"]["tokens"]["min"] > 0 and result.manifest["counts"]["valid"] > 0
+    assert "few_examples" not in check["valid"]["findings"]  # advice on the training set's size only
+
+
+def test_training_refuses_a_dataset_whose_valid_jsonl_has_errors(tmp_path):
+    from ftcook.errors import CheckFailed
+    from ftcook.runner import check_dataset
+
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    good = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+            for i in range(12)]
+    write_jsonl(folder / "train.jsonl", good)
+    write_jsonl(folder / "valid.jsonl", [good[0], {"messages": [{"role": "user", "content": "q"}]}])
+    with pytest.raises(CheckFailed, match=r"valid.jsonl: 'ftcook check' found errors") as failed:
+        check_dataset(folder, "local:default")
+    assert {f.code for f in failed.value.report.findings} >= {"missing_assistant"}
+    result = invoke("train", folder, "-q")
+    assert result.exit_code == 1 and "valid.jsonl: 'ftcook check' found errors - training refused" in result.output

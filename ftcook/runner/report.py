@@ -74,16 +74,30 @@ def jobs_table(jobs: list[JobRow]) -> Table:
 
 
 def models_table(models: list[ModelRow]) -> Table:
-    """The tuned models; names stay whole (a narrow terminal wraps the other columns)."""
+    """The tuned models, a row each, with every cell whole."""
     table = Table(box=None, padding=(0, 1))
     for column in ("tuned model", "backend", "base model", "examples", "train loss", "valid loss", "created"):
-        whole = column in ("tuned model", "base model", "created")
-        table.add_column(column, no_wrap=whole, overflow="fold")
+        table.add_column(column, no_wrap=True)
     for m in models:
         table.add_row(m.name, m.backend, m.base_model, str(m.metrics.get("examples", "")),
                       _num(m.metrics.get("train_loss")), _num(m.metrics.get("valid_loss")),
                       datetime.fromtimestamp(m.created).strftime("%Y-%m-%d %H:%M"))
     return table
+
+
+def render_tuned(out: Console, models: list[ModelRow]) -> None:
+    """The tuned models as a table where it fits the terminal, else a block each: names are never cut."""
+    table = models_table(models)
+    if out.measure(table, options=out.options.update_width(10_000)).maximum <= out.width:
+        out.print(table)
+        return
+    for m in models:
+        losses = f", train loss {_num(m.metrics.get('train_loss'))}" if m.metrics.get("train_loss") is not None else ""
+        if m.metrics.get("valid_loss") is not None:
+            losses += f", valid loss {_num(m.metrics['valid_loss'])}"
+        out.print(f"[bold]{m.name}[/bold]")
+        out.print(f"  {m.backend}, base {m.base_model}, {m.metrics.get('examples', '?')} examples{losses}, "
+                  f"{datetime.fromtimestamp(m.created).strftime('%Y-%m-%d %H:%M')}", markup=False, soft_wrap=False)
 
 
 def _num(value) -> str:
@@ -164,7 +178,7 @@ def render_models(out: Console, catalog: list, tuned: list[ModelRow]) -> None:
               "'ftcook models --json' shows every field with its source.", style="dim")
     if tuned:
         out.print()
-        out.print(models_table(tuned))
+        render_tuned(out, tuned)
         out.print("Use one with 'ftcook ask MODEL PROMPT' or 'ftcook compare MODEL'.", style="dim")
 
 
