@@ -125,13 +125,14 @@ def test_near_duplicates_are_skipped_and_named(tmp_path):
 
 
 def test_deduper_keeps_the_first_and_compares_all_scripts():
-    deduper = Deduper(0.85)
-    first = Example("", "".join(ZH), meta={"id": "a"})
-    assert deduper.check(first) is None
-    assert deduper.check(first.replace(meta={"id": "b"})) == ("duplicate", "same as a")
-    reason, detail = deduper.check(Example("", "".join(ZH).replace("老人", "老汉"), meta={"id": "c"}))
-    assert reason == "near_duplicate" and detail.endswith("like a")
-    assert deduper.check(Example("", "".join(RU), meta={"id": "d"})) is None
+    with Deduper(0.85) as deduper:
+        first = Example("", "".join(ZH), meta={"id": "a"})
+        assert deduper.check(first) is None
+        assert deduper.check(first.replace(meta={"id": "b"})) == ("duplicate", "same as a")
+        reason, detail = deduper.check(Example("", "".join(ZH).replace("老人", "老汉"), meta={"id": "c"}))
+        assert reason == "near_duplicate" and detail.endswith("like a")
+        assert deduper.check(Example("", "".join(RU), meta={"id": "d"})) is None
+    assert not Path(deduper.seen.path).exists()  # closing deletes the index file
 
 
 def test_budget_splits_long_completions_between_paragraphs():
