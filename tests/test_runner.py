@@ -11,7 +11,7 @@ pytest.importorskip("trl")
 from conftest import invoke, write_jsonl  # noqa: E402
 from tiny import examples, tiny_model  # noqa: E402,F401 - the fixture
 from ftcook.errors import CheckFailed, Interrupted  # noqa: E402
-from ftcook.runner import TrainParams, ask, get_backend, load_dataset, resume, train  # noqa: E402
+from ftcook.runner import AskSettings, TrainParams, ask, get_backend, load_dataset, resume, train  # noqa: E402
 from ftcook.state import State, open_state  # noqa: E402
 
 @pytest.fixture
@@ -64,8 +64,8 @@ def test_the_adapter_reloads_with_identical_output(dataset, tiny_model):
     first, second, base = logits(model.path), logits(model.path), logits(None)
     assert torch.equal(first, second)
     assert not torch.allclose(first, base)
-    answer = ask("ada", "Email from Sam: can we meet on day 3?", max_tokens=8)
-    assert answer == ask("ada", "Email from Sam: can we meet on day 3?", max_tokens=8)
+    answer = ask("ada", "Email from Sam: can we meet on day 3?", AskSettings(max_tokens=8))
+    assert answer == ask("ada", "Email from Sam: can we meet on day 3?", AskSettings(max_tokens=8))
 
 
 def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, monkeypatch):

@@ -21,14 +21,9 @@ def setting(settings: type, name: str, *decls: str, **kwargs):
     field = next((f for f in dataclasses.fields(settings) if f.name == name), None)
     if field is None:
         raise AttributeError(f"{settings.__name__} has no setting {name!r}")
-    if field.default is not dataclasses.MISSING:
-        default = field.default
-    elif field.default_factory is not dataclasses.MISSING:
-        default = None
-    else:
-        default = None
+    default = field.default if field.default is not dataclasses.MISSING else None  # a factory: click's own
     kwargs.setdefault("default", default)
-    kwargs.setdefault("show_default", default not in (None, False))
+    kwargs.setdefault("show_default", default is not None and default is not False)
     kwargs.setdefault("help", field.metadata.get("help"))
     return click.option(*(decls or (f"--{name.replace('_', '-')}",)), name, **kwargs)
 

@@ -8,41 +8,42 @@ from pathlib import Path
 
 import click
 
-from .common import console
+from ..runner import AskSettings
+from ..runner.compare import CompareSettings
+from ..runner.memorization import MemorizationSettings
+from .common import console, setting
 
 
 @click.command()
 @click.argument("model")
 @click.argument("prompt")
-@click.option("--system", default=None, help="System prompt (default: the one used in training).")
-@click.option("--max-tokens", type=click.IntRange(1), default=256, show_default=True)
-@click.option("--temperature", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="0 picks the likeliest words (the same answer every time).")
+@setting(AskSettings, "system")
+@setting(AskSettings, "max_tokens", type=click.IntRange(1))
+@setting(AskSettings, "temperature", type=click.FloatRange(0))
 def ask(model, prompt, system, max_tokens, temperature):
     """Ask tuned MODEL; PROMPT '-' reads the prompt from standard input."""
     from ..runner import ask as ask_model
 
     if prompt == "-":
         prompt = sys.stdin.read()
-    click.echo(ask_model(model, prompt, system=system, max_tokens=max_tokens, temperature=temperature))
+    click.echo(ask_model(model, prompt, AskSettings(system=system, max_tokens=max_tokens, temperature=temperature)))
 
 
 @click.command()
 @click.argument("model")
 @click.option("--dataset", type=click.Path(path_type=Path), default=None,
               help="DatasetDir to take held-out prompts from (default: the one MODEL was trained on).")
-@click.option("-n", "count", type=click.IntRange(1), default=3, show_default=True, help="Held-out prompts.")
-@click.option("--shots", type=click.IntRange(0), default=3, show_default=True,
-              help="Training examples shown to the base model in the few-shot variant.")
-@click.option("--max-tokens", type=click.IntRange(1), default=160, show_default=True)
+@setting(CompareSettings, "n", "-n", type=click.IntRange(1))
+@setting(CompareSettings, "shots", type=click.IntRange(0))
+@setting(CompareSettings, "max_tokens", type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-def compare(model, dataset, count, shots, max_tokens, as_json):
+def compare(model, dataset, n, shots, max_tokens, as_json):
     """Fine-tuning against prompting: base model, base model with few-shot examples, and MODEL, on held-out
     prompts, next to the real completion; held-out loss and a style-similarity score."""
     from ..runner.compare import compare as run_compare
     from ..runner.report import render_compare
 
-    result = run_compare(model, dataset, n=count, shots=shots, max_tokens=max_tokens)
+    result = run_compare(model, dataset, CompareSettings(n=n, shots=shots, max_tokens=max_tokens))
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -58,18 +59,17 @@ def evaluate():
 @click.argument("model")
 @click.option("--dataset", type=click.Path(path_type=Path), default=None,
               help="DatasetDir (default: the one MODEL was trained on); its texts are the sources.")
-@click.option("-n", "count", type=click.IntRange(1), default=20, show_default=True, help="Held-out prompts.")
-@click.option("--max-tokens", type=click.IntRange(8), default=200, show_default=True)
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.1, show_default=True,
-              help="Warn when this share of generated 8-grams is copied from the sources.")
+@setting(MemorizationSettings, "n", "-n", type=click.IntRange(1))
+@setting(MemorizationSettings, "max_tokens", type=click.IntRange(8))
+@setting(MemorizationSettings, "threshold", type=click.FloatRange(0, 1))
 @click.option("--json", "as_json", is_flag=True)
-def memorization(model, dataset, count, max_tokens, threshold, as_json):
+def memorization(model, dataset, n, max_tokens, threshold, as_json):
     """How much of what MODEL writes is copied from its sources: the share of generated 8-grams found
     verbatim in the dataset's texts, and the longest copied run, on held-out prompts."""
     from ..runner.memorization import memorization as measure
     from ..runner.report import render_memorization
 
-    result = measure(model, dataset, n=count, max_tokens=max_tokens, threshold=threshold)
+    result = measure(model, dataset, MemorizationSettings(n=n, max_tokens=max_tokens, threshold=threshold))
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:

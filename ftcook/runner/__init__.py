@@ -11,6 +11,7 @@ import signal
 import time
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -351,8 +352,20 @@ def messages_for(prompt: str, system: str | None, history: list[dict] = ()) -> l
         [{"role": "user", "content": prompt}]
 
 
-def ask(name: str, prompt: str, system: str | None = None, max_tokens: int = 256, temperature: float = 0.0) -> str:
+@dataclass(kw_only=True)
+class AskSettings:
+    """How ``ftcook ask`` generates; each default and help once (the CLI takes them from here)."""
+
+    system: str | None = field(default=None, metadata={"help": "System prompt (default: the one used in "
+                                                                "training)."})
+    max_tokens: int = field(default=256, metadata={"help": "Most tokens of the answer."})
+    temperature: float = field(default=0.0, metadata={"help": "0 picks the likeliest words (the same answer "
+                                                              "every time)."})
+
+
+def ask(name: str, prompt: str, settings: AskSettings | None = None) -> str:
+    s = settings or AskSettings()
     model = tuned_model(name)
     backend = get_backend(model.backend)
-    return backend.generate(model, messages_for(prompt, system if system is not None else model.system),
-                            max_tokens=max_tokens, temperature=temperature)
+    return backend.generate(model, messages_for(prompt, s.system if s.system is not None else model.system),
+                            max_tokens=s.max_tokens, temperature=s.temperature)

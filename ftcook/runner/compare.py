@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
@@ -15,7 +16,19 @@ from . import TunedModel, get_backend, load_dataset, tuned_model
 VARIANTS = ("base", "few-shot", "tuned")
 
 
-def compare(name: str, dataset: Path | None = None, n: int = 3, shots: int = 3, max_tokens: int = 160) -> dict:
+@dataclass(kw_only=True)
+class CompareSettings:
+    """What ``ftcook compare`` generates; each default and help once (the CLI takes them from here)."""
+
+    n: int = field(default=3, metadata={"help": "Held-out prompts."})
+    shots: int = field(default=3, metadata={"help": "Training examples shown to the base model in the few-shot "
+                                                    "variant."})
+    max_tokens: int = field(default=160, metadata={"help": "Most tokens of each generated reply."})
+
+
+def compare(name: str, dataset: Path | None = None, settings: CompareSettings | None = None) -> dict:
+    s = settings or CompareSettings()
+    n, shots, max_tokens = s.n, s.shots, s.max_tokens
     model = tuned_model(name)
     backend = get_backend(model.backend)
     base = _base(model)

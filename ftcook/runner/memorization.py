@@ -6,6 +6,7 @@ copied run. Works with any backend's tuned model."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import get_backend, load_dataset, tuned_model
@@ -40,8 +41,20 @@ def copied(text: str, seen: set[int], n: int = NGRAM) -> tuple[float, int]:
     return sum(found) / len(found), (longest + n - 1 if longest else 0)
 
 
-def memorization(name: str, dataset: Path | None = None, n: int = 20, max_tokens: int = 200,
-                 threshold: float = 0.1, longest_warning: int = 50) -> dict:
+@dataclass(kw_only=True)
+class MemorizationSettings:
+    """What ``ftcook eval memorization`` measures; each default and help once (the CLI takes them from here)."""
+
+    n: int = field(default=20, metadata={"help": "Held-out prompts."})
+    max_tokens: int = field(default=200, metadata={"help": "Most tokens of each generated text."})
+    threshold: float = field(default=0.1, metadata={"help": "Warn when this share of generated 8-grams is copied "
+                                                            "from the sources."})
+    longest_warning: int = field(default=50, metadata={"help": "Warn when a copied run is this many words long."})
+
+
+def memorization(name: str, dataset: Path | None = None, settings: MemorizationSettings | None = None) -> dict:
+    s = settings or MemorizationSettings()
+    n, max_tokens, threshold, longest_warning = s.n, s.max_tokens, s.threshold, s.longest_warning
     model = tuned_model(name)
     backend = get_backend(model.backend)
     data = load_dataset(dataset or _training_dataset(name))
