@@ -275,6 +275,9 @@ def test_the_build_checks_valid_jsonl_too(tmp_path, qa_csv):
     check = result.manifest["check"]
     assert check["valid"]["ok"] and check["valid"]["tokens"]["min"] > 0 and result.manifest["counts"]["valid"] > 0
     assert "few_examples" not in check["valid"]["findings"]  # advice on the training set's size only
+    shown = invoke("build", "table", qa_csv, "-d", tmp_path / "cli", "--valid-fraction", "0.5", "-q", "-o",
+                   "prompt={{ question }}", "-o", "completion={{ answer }}").output
+    assert f"ftcook check {tmp_path / 'cli' / 'valid.jsonl'}" in shown.replace("\n", "")
 
 
 def test_training_refuses_a_dataset_whose_valid_jsonl_has_errors(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.text import Text
 
 from ..check.report import render as render_check
 
@@ -32,7 +33,11 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in redaction["placeholders"].items()) or "nothing found"
         out.print(f"  redacted      {redaction['examples']:>9,}   examples ({kinds}); check with --preview N")
     out.print("  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
-    for report in (result.report, result.valid_report):
-        if report is not None:
-            out.print()
-            render_check(report, out, quiet=quiet or report is result.valid_report)  # valid: errors only
+    if result.report is not None:
+        out.print()
+        render_check(result.report, out, quiet=quiet)
+    valid = result.valid_report
+    if valid is not None:  # the same checks; only its errors and its summary are printed
+        out.print()
+        out.print(Text.assemble(("ftcook check ", "bold"), valid.path, f"  ({valid.n_examples:,} examples)"))
+        render_check(valid, out, quiet=True)
