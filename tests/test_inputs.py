@@ -212,3 +212,25 @@ def test_quiet_prints_only_errors_and_summary(tmp_path):
     assert "billing tokens" not in result.output
     assert result.output.strip().endswith("Not ready to train: fix the errors (ftcook check "
                                           f"{path} --model local:default --fix).")
+
+
+def test_zip_files_that_are_not_workbooks_say_what_they_are(tmp_path):
+    import zipfile
+
+    book = tmp_path / "book.epub"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/container.xml", "<container/>")
+    word = tmp_path / "notes.docx"
+    with zipfile.ZipFile(word, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    other = tmp_path / "data.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("data.jsonl", "{}")
+    for path, words in ((book, f"is an EPUB e-book, not a training file - 'ftcook build author {book} -d DATASET'"),
+                        (word, "is a Word document, not a training file"),
+                        (other, "is a zip archive, not a training file - unzip it")):
+        for command in ("check", "train"):
+            result = invoke(command, path)
+            assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output, command
