@@ -180,3 +180,12 @@ def test_state_rows_are_read_by_column_name_after_a_migration_adds_columns(monke
         event = state.events("ft-1")[0]
         assert (event.step, event.train_loss, event.message) == (2, 0.5, "hi")
         assert state.upload("sha", "svc") == "file-1"
+
+
+def test_flags_that_became_backend_options_say_their_new_form(tmp_path):
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": "a", "completion": "b"}])
+    result = invoke("train", tmp_path / "t.jsonl", "--max-steps", "4")
+    assert result.exit_code == 2 and "--max-steps is a backend option now: -o max_steps=S" in result.output
+    merged = invoke("train", tmp_path / "t.jsonl", "--merge")
+    assert merged.exit_code == 2 and "-o merge=true" in merged.output
+    assert "--base-url" not in invoke("train", "--help").output  # hidden

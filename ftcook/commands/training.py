@@ -12,8 +12,30 @@ from ..runner.base import TrainParams
 from .common import console, plugin_options, setting
 
 
+#: flags of earlier versions that are backend options now: a script that still passes one is told the new form
+MOVED = {"--rank": "rank=R", "--max-length": "max_length=T", "--max-steps": "max_steps=S", "--merge": "merge=true",
+         "--suffix": "suffix=S", "--lr-multiplier": "lr_multiplier=X", "--base-url": "base_url=URL",
+         "--organization": "organization=ID", "--project": "project=ID", "--azure-endpoint": "azure_endpoint=URL",
+         "--api-version": "api_version=V", "--no-follow": "follow=false"}
+
+
+def moved_options(command):
+    """Hidden options for the ``MOVED`` flags, each a usage error naming its ``-o`` form."""
+
+    def refuse(ctx, param, value):
+        if value:
+            raise click.UsageError(f"{param.opts[0]} is a backend option now: -o {MOVED[param.opts[0]]} "
+                                   f"('ftcook backends' lists every backend's options)", ctx)
+
+    for flag in MOVED:
+        is_flag = flag in ("--merge", "--no-follow")
+        command = click.option(flag, hidden=True, expose_value=False, is_flag=is_flag, callback=refuse)(command)
+    return command
+
+
 @click.command()
 @click.argument("dataset", type=click.Path(path_type=Path))
+@moved_options
 @click.option("--backend", default="local", show_default=True,
               help="Where to train: local (this machine) or openai (OpenAI's API, Azure OpenAI or a compatible "
                    "service); 'ftcook backends' lists them and their options.")
