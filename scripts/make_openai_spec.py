@@ -1,5 +1,6 @@
 """Writes tests/contract/openai-subset.yaml: the part of OpenAI's official OpenAPI spec that the openai backend
-calls, for the contract tests (a spec-enforcing Prism mock server).
+calls and ``ftcook serve`` answers, for the contract tests (a spec-enforcing Prism mock server for the backend;
+the responses of ``ftcook serve`` are validated against the same schemas).
 
 Source: ../shared/reference/openai-openapi.yaml (openai/openai-openapi at commit f85dbe2, 2026-08-21). Only the
 paths and methods in USED are kept, with every component they reference. Schemas that use ``nullable: true``
@@ -29,7 +30,10 @@ USED = {
     "/fine_tuning/jobs/{fine_tuning_job_id}/resume": ("post",),
     "/chat/completions": ("post",),
     "/completions": ("post",),
+    "/models": ("get",),  # ftcook serve answers it
 }
+#: schemas no path references but ftcook serve sends: the chunks of a streamed chat answer, the error body
+EXTRA_SCHEMAS = ("CreateChatCompletionStreamResponse", "ErrorResponse")
 
 
 def refs(node, found: set[str]) -> None:
@@ -74,7 +78,7 @@ def main() -> None:
     for path in USED:
         if "parameters" in spec["paths"][path]:
             paths[path]["parameters"] = spec["paths"][path]["parameters"]
-    wanted: set[str] = set()
+    wanted: set[str] = {f"#/components/schemas/{name}" for name in EXTRA_SCHEMAS}
     refs(paths, wanted)
     done: set[str] = set()
     while wanted - done:

@@ -11,6 +11,7 @@ import click
 from ..runner import AskSettings
 from ..runner.compare import CompareSettings
 from ..runner.memorization import MemorizationSettings
+from ..serve.settings import ServeSettings
 from .common import console, setting
 
 
@@ -76,4 +77,26 @@ def memorization(model, dataset, n, max_tokens, threshold, as_json):
         render_memorization(console(), result, threshold)
 
 
-COMMANDS = (ask, compare, evaluate)
+@click.command()
+@click.argument("models", nargs=-1, metavar="[MODEL]...")
+@setting(ServeSettings, "host")
+@setting(ServeSettings, "port", type=click.IntRange(0, 65535))
+@setting(ServeSettings, "api_key", metavar="KEY")
+@setting(ServeSettings, "concurrency", type=click.IntRange(1))
+@setting(ServeSettings, "queue", type=click.IntRange(0))
+@setting(ServeSettings, "max_body", type=click.IntRange(1024), metavar="BYTES")
+@setting(ServeSettings, "max_tokens", type=click.IntRange(1))
+def serve(models, **settings):
+    """Serve tuned local MODELs (default: every one 'ftcook models' lists) behind OpenAI's API.
+
+    Client code written for OpenAI works unchanged with base_url="http://127.0.0.1:8000/v1" (and any api_key):
+    GET /v1/models, POST /v1/chat/completions (stream too), POST /v1/completions. A request's "model" is a tuned
+    model's name, or its base model's for the model without the adapter. Ctrl-C stops. See docs/use.md.
+    """
+    from ..serve import serve as run_serve
+
+    out = console()
+    run_serve(models, ServeSettings(**settings), say=lambda text: out.print(text, markup=False))
+
+
+COMMANDS = (ask, compare, evaluate, serve)
