@@ -99,4 +99,31 @@ def serve(models, **settings):
     run_serve(models, ServeSettings(**settings), say=lambda text: out.print(text, markup=False))
 
 
-COMMANDS = (ask, compare, evaluate, serve)
+@click.command()
+@click.argument("model")
+@click.option("--to", "to", type=click.Choice(["hf", "lora", "gguf", "ollama"]), required=True,
+              help="hf: merged model folder; lora: the adapter and the vLLM command; gguf: one file for llama.cpp "
+                   "and LM Studio; ollama: the GGUF and a Modelfile.")
+@click.option("--out", "-d", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder to write (gguf: the .gguf file).")
+@click.option("--quant", type=click.Choice(["f16", "q8_0"]), default="f16", show_default=True,
+              help="gguf and ollama: weight precision.")
+@click.option("--force", is_flag=True, help="Replace what is at --out.")
+def export(model, to, out, quant, force):
+    """Write tuned MODEL for another runtime: Hugging Face, a LoRA adapter for vLLM, GGUF, or Ollama.
+
+    The chat template, the system prompt the model was trained with and its stop tokens go with it, so it
+    answers there as it does with 'ftcook ask'. See docs/use.md.
+    """
+    from ..export import export as run_export
+
+    result = run_export(model, to, out, quant=quant, force=force)
+    out_console = console()
+    out_console.print(f"Wrote {result.out}:", markup=False)
+    for path in result.files:
+        size = path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        out_console.print(f"  {path.name}  ({size / 1e6:,.1f} MB)", markup=False)
+    out_console.print("Next:\n" + "\n".join(f"  {step}" for step in result.next_steps), markup=False)
+
+
+COMMANDS = (ask, compare, evaluate, serve, export)
