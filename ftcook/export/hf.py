@@ -21,10 +21,13 @@ def write_merged(model: TunedModel, out: Path, card: bool = True) -> Path:
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    from transformers.utils import logging as hf_logging
 
     from ..runner.local import require_extra
 
     require_extra()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     base = AutoModelForCausalLM.from_pretrained(base_folder(model), dtype=torch.float32)
     merged = PeftModel.from_pretrained(base, model.path).merge_and_unload()
     tokenizer = AutoTokenizer.from_pretrained(model.path)

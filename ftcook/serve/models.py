@@ -52,7 +52,8 @@ class Registry:
             created = int(model.metrics.get("created", 0) or 0)
             self.served[model.name] = Served(model.name, model.base_model, adapter, model.system, created)
         for base in self.groups:
-            self.served.setdefault(base, Served(base, base, BASE, None, owner="base model"))
+            made = min(s.created for s in self.served.values() if s.base == base)
+            self.served.setdefault(base, Served(base, base, BASE, None, made, owner="base model"))
 
     def get(self, name: str) -> Served | None:
         return self.served.get(name)
@@ -77,7 +78,11 @@ def _load_group(group: Group) -> None:
     from ..runner.local.basemodel import resolve
     from ..runner.local.train import device
 
+    from transformers.utils import logging as hf_logging
+
     require_extra()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     where, dtype = device()
     base_dir = resolve(group.base)
     first, *others = group.adapters.items()
@@ -95,10 +100,12 @@ def tuned_models(names: tuple[str, ...]) -> list[TunedModel]:
     from ..runner import tuned_model
     from ..state import open_state
 
-    if names:
-        return [tuned_model(name) for name in names]
     with open_state() as state:
-        rows = [row.name for row in state.models() if row.backend == "local"]
-    if not rows:
+        rows = {row.name: row for row in state.models()}
+    names = names or tuple(name for name, row in rows.items() if row.backend == "local")
+    if not names:
         raise UsageError("No local tuned model to serve - 'ftcook quickstart' or 'ftcook train DATASET' makes one")
-    return [tuned_model(name) for name in rows]
+    models = [tuned_model(name) for name in names]
+    for model in models:  # GET /v1/models says when each was made
+        model.metrics = {**model.metrics, "created": int(rows[model.name].created) if model.name in rows else 0}
+    return models
