@@ -207,13 +207,13 @@ def test_a_full_queue_answers_429_and_a_dropped_stream_frees_its_slot(adapters, 
 
     real, seen = app.run, {"cancelled": 0}
 
-    def slow(model, tokenizer, ids, sampling, on_text=None, cancelled=None, adapter=None):
+    def slow(model, tokenizer, ids, sampling, on_text=None, cancelled=None):
         while not (cancelled and cancelled()):
             if on_text:
                 on_text("word ")
             time.sleep(0.02)
         seen["cancelled"] += 1
-        return real(model, tokenizer, ids, sampling, adapter=adapter)
+        return real(model, tokenizer, ids, sampling)
 
     monkeypatch.setattr(app, "run", slow)
     with Running(adapters, queue=0) as running:
@@ -257,3 +257,17 @@ def test_remote_models_are_not_served():
     with pytest.raises(UsageError, match="runs on openai's servers"):
         Registry([TunedModel("ft:x", "openai", "gpt-4o-mini", None, "ft:gpt-4o-mini:org::x")])
 
+
+
+def test_requests_switch_between_adapters_and_the_base(server, adapters, tiny_model):
+    """Alternating models gives each one's own answer: the gate switches the active adapter between them."""
+    from ftcook.runner.local import LocalBackend
+
+    prompt = [{"role": "user", "content": "Email from Ben: can we meet on day 7?"}]
+    answers = {}
+    for name in ("ada", str(tiny_model), "ada.v2", "ada", str(tiny_model)):
+        reply = server.client().chat.completions.create(model=name, messages=prompt, max_tokens=8, temperature=0)
+        answers.setdefault(name, set()).add(reply.choices[0].message.content.strip())
+    assert all(len(texts) == 1 for texts in answers.values())  # the same answer each time it is asked
+    base_alone = LocalBackend().generate(str(tiny_model), prompt, max_tokens=8)
+    assert answers[str(tiny_model)] == {base_alone}

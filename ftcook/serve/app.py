@@ -177,8 +177,7 @@ class Server:
         """Start a generation in a worker thread (a slot is held); the slot is freed when it ends, however."""
         group = self.registry.group(served)
         future = asyncio.get_running_loop().run_in_executor(self.executor, partial(
-            run, group.model, group.tokenizer, ids, sampling, adapter=served.adapter, cancelled=cancelled,
-            on_text=on_text))
+            _generate_with, group, served.adapter, ids, sampling, cancelled, on_text))
         future.add_done_callback(self.slots.release)
         return future
 
@@ -199,6 +198,12 @@ class Server:
             yield "data: [DONE]\n\n"
         finally:
             gone.set()
+
+
+def _generate_with(group, adapter: str, ids, sampling: Sampling, cancelled, on_text):
+    """In a worker thread: the adapter made active (waiting for other adapters' generations), then ``run``."""
+    with group.gate.use(adapter):
+        return run(group.model, group.tokenizer, ids, sampling, on_text=on_text, cancelled=cancelled)
 
 
 class _Chunks:

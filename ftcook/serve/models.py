@@ -1,16 +1,20 @@
 """The models ``ftcook serve`` answers for: tuned local models (LoRA adapters) and their base models. Adapters on
-one base share one copy of it in memory; a request's ``model`` picks the adapter (PEFT's ``adapter_names``, so no
-global switch is flipped between requests), and the base model's name picks none."""
+one base share one copy of it in memory; a request's ``model`` picks the adapter, and the base model's name picks
+none. Switching is PEFT's ``set_adapter`` behind a gate: generations with the active adapter run together, a
+request for another one waits until they end. (PEFT's per-request ``adapter_names`` needs no gate, but made
+every token 35 % slower on CPU in benchmarks/serve_bench.py.)"""
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
 from ..runner.base import TunedModel
 
-BASE = "__base__"  # PEFT's name for "no adapter" in mixed-adapter generation
+BASE = "__base__"  # the adapter name that means none: the base model alone
 
 
 @dataclass
@@ -25,6 +29,37 @@ class Served:
     owner: str = "ftcook"
 
 
+class Gate:
+    """Lets generations with one adapter run together; switching to another waits until none runs."""
+
+    def __init__(self, model, active: str):
+        self.model, self.active = model, active
+        self.running = 0
+        self.changed = threading.Condition()
+
+    @contextmanager
+    def use(self, adapter: str):
+        with self.changed:
+            self.changed.wait_for(lambda: self.running == 0 or self.active == adapter)
+            if self.active != adapter:
+                self._switch(adapter)
+            self.running += 1
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
+
+    def _switch(self, adapter: str) -> None:
+        if adapter == BASE:
+            self.model.base_model.disable_adapter_layers()
+        else:
+            self.model.base_model.enable_adapter_layers()
+            self.model.set_adapter(adapter)
+        self.active = adapter
+
+
 @dataclass
 class Group:
     """A base model in memory with every adapter trained on it."""
@@ -34,6 +69,7 @@ class Group:
     tokenizer: object = None
     context: int = 0  # most tokens of prompt plus reply
     adapters: dict[str, Path] = field(default_factory=dict)
+    gate: Gate | None = None
 
 
 class Registry:
@@ -91,6 +127,7 @@ def _load_group(group: Group) -> None:
     for name, path in others:
         model.load_adapter(path, adapter_name=name)
     group.model = model.to(where).eval()
+    group.gate = Gate(group.model, first[0])
     group.tokenizer = AutoTokenizer.from_pretrained(first[1])
     group.context = int(getattr(model.config, "max_position_embeddings", 0) or 0)
 

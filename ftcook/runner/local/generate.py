@@ -66,23 +66,21 @@ class Generation:
     completion_tokens: int
 
 
-def run(model, tokenizer, ids, sampling: Sampling, on_text=None, cancelled=None, adapter: str | None = None
-        ) -> Generation:
+def run(model, tokenizer, ids, sampling: Sampling, on_text=None, cancelled=None) -> Generation:
     """Generate from prompt ``ids`` with transformers' ``generate``. ``on_text(delta)`` receives the text as it
     grows (never a cut character, never a stop string); ``cancelled()`` returning True stops at the next token
-    (a client that went away). ``adapter`` names one of several loaded LoRA adapters ("__base__": none)."""
+    (a client that went away)."""
     import torch
 
     ids = ids.to(model.device)
     watch = _Watch(tokenizer, ids.shape[1], sampling.stop, on_text, cancelled)
     if sampling.seed is not None:
         torch.manual_seed(sampling.seed)
-    kwargs = {"adapter_names": [adapter]} if adapter is not None else {}
     with torch.no_grad():
         out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=sampling.max_tokens,
                              pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
                              repetition_penalty=sampling.repetition_penalty, stopping_criteria=[watch],
-                             **_sampling_args(sampling), **kwargs)
+                             **_sampling_args(sampling))
     new = out[0, ids.shape[1]:]
     text, finish = watch.finish(new)
     return Generation(text, finish, int(ids.shape[1]), len(new))
