@@ -176,3 +176,35 @@ def test_a_default_system_message_is_kept_in_the_go_template(tmp_path):
     template = chatml_template(fallback)
     for chat in (CHAT, CHAT[1:]):
         assert _go_render(tmp_path, template, chat) == render(messages=chat, add_generation_prompt=True)
+
+
+@pytest.mark.parametrize("arch", ["qwen2", "mistral"])
+def test_the_other_supported_architectures_read_back_with_the_same_logits(tiny_bpe_model, tmp_path, arch):
+    """Qwen2 (biases on q/k/v, no rotary permutation in GGUF) and Mistral (Llama's layout), from their HF folders."""
+    import torch
+    from transformers import (AutoModelForCausalLM, AutoTokenizer, MistralConfig, MistralForCausalLM, Qwen2Config,
+                              Qwen2ForCausalLM)
+
+    from ftcook.export.gguf import write_gguf
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bpe_model)
+    shape = dict(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                 bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                 pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(1)
+    model = (Qwen2ForCausalLM(Qwen2Config(**shape, tie_word_embeddings=False)) if arch == "qwen2"
+             else MistralForCausalLM(MistralConfig(**shape))).eval()
+    if arch == "qwen2":  # random biases, so that dropping or misplacing one shows
+        for layer in model.model.layers:
+            for proj in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj):
+                torch.nn.init.normal_(proj.bias, std=0.5)
+    folder = tmp_path / arch
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    write_gguf(folder, tmp_path / f"{arch}.gguf", name="tiny")  # transformers reads "mistral" in a name as a type
+    reread = AutoModelForCausalLM.from_pretrained(tmp_path, gguf_file=f"{arch}.gguf").eval()
+    ids = tokenizer("Hey Sam! Day 3 works. Cheers, Ada", return_tensors="pt")["input_ids"]
+    want_logits, _ = _logits_and_tokens(model, ids, steps=1)
+    got_logits, _ = _logits_and_tokens(reread, ids, steps=1)
+    assert float((want_logits - got_logits).abs().max()) < F16_LOGIT_TOLERANCE  # untrained: near-tied greedy picks
