@@ -189,3 +189,10 @@ def test_flags_that_became_backend_options_say_their_new_form(tmp_path):
     merged = invoke("train", tmp_path / "t.jsonl", "--merge")
     assert merged.exit_code == 2 and "-o merge=true" in merged.output
     assert "--base-url" not in invoke("train", "--help").output  # hidden
+
+
+def test_serve_without_its_extra_is_one_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "starlette", None)
+    result = invoke("serve")
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1] == (
+        "Error: ftcook serve needs starlette, which is not installed: pip install 'ftcook[serve]' - see docs/use.md")
