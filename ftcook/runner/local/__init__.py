@@ -45,6 +45,11 @@ class LocalOptions(PluginOptions):
                                                                "2048 on GPU)")
     max_steps: int | None = Field(None, ge=1, description="Stop after N steps (a quick try)")
     merge: bool = Field(False, description="Also write a merged model (base + adapter) for tools without LoRA")
+    micro_batch: int | None = Field(None, ge=1, description="Examples per forward pass; the rest of --batch-size is "
+                                                            "gradient accumulation (default: 1 on CPU, the whole "
+                                                            "batch on GPU). Lower it when memory runs out")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: much less "
+                                                            "memory for long examples, about a third more time")
 
 
 class LocalBackend(Backend):

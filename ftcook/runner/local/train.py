@@ -35,6 +35,8 @@ def defaults(n: int, params: TrainParams, where: str) -> dict:
         "rank": rank,
         "alpha": o.alpha or 2 * rank,
         "batch_size": params.batch_size or (16 if where == "cuda" else 4),
+        # examples per forward pass; the rest of a batch is gradient accumulation (same steps, less memory)
+        "micro_batch": min(o.micro_batch or (16 if where == "cuda" else 1), params.batch_size or 16),
         "max_length": o.max_length or (2048 if where == "cuda" else 1024),
     }
 
@@ -58,7 +60,8 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     reporter = _Reporter(on_event, should_stop)
     trainer, has_valid = _trainer(model, tokenizer, dataset, params, settings, (where, dtype), checkpoints, reporter)
     on_event(Event("message", message=f"{where} ({dtype}), {len(dataset.train)} examples, {settings['epochs']} "
-                                      f"epochs, LoRA rank {settings['rank']}, batch {settings['batch_size']}, "
+                                      f"epochs, LoRA rank {settings['rank']}, batch {settings['batch_size']} "
+                                      f"({settings['micro_batch']} per pass), "
                                       f"learning rate {settings['learning_rate']:g}"))
     last = _last_checkpoint(checkpoints) if resume else None
     if resume and last is None:
@@ -92,10 +95,12 @@ def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: 
     train_rows, valid_rows = _rows(dataset.train, tokenizer), _rows(dataset.valid, tokenizer)
     config = SFTConfig(
         output_dir=str(checkpoints), num_train_epochs=settings["epochs"], max_steps=params.options.max_steps or -1,
-        per_device_train_batch_size=settings["batch_size"], per_device_eval_batch_size=settings["batch_size"],
+        per_device_train_batch_size=settings["micro_batch"], per_device_eval_batch_size=settings["micro_batch"],
+        gradient_accumulation_steps=-(-settings["batch_size"] // settings["micro_batch"]),
         learning_rate=settings["learning_rate"], lr_scheduler_type="cosine", warmup_steps=0.05,
         logging_steps=1, save_strategy="epoch", save_total_limit=2, eval_strategy="epoch" if valid_rows else "no",
-        bf16=dtype == "bfloat16", fp16=dtype == "float16", gradient_checkpointing=False, use_cpu=where == "cpu",
+        bf16=dtype == "bfloat16", fp16=dtype == "float16", use_cpu=where == "cpu",
+        gradient_checkpointing=bool(params.options.gradient_checkpointing),
         max_length=settings["max_length"], seed=params.seed, data_seed=params.seed, report_to="none",
         disable_tqdm=True, dataloader_num_workers=0, dataset_num_proc=None, save_only_model=False,
         completion_only_loss=True,
