@@ -10,6 +10,7 @@ import click
 
 from ..runner import AskSettings
 from ..runner.compare import CompareSettings
+from ..eval.style import StyleSettings
 from ..runner.memorization import MemorizationSettings
 from ..serve.settings import ServeSettings
 from .common import console, setting
@@ -75,6 +76,55 @@ def memorization(model, dataset, n, max_tokens, threshold, as_json):
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         render_memorization(console(), result, threshold)
+
+
+@evaluate.command("style")
+@click.argument("model")
+@click.option("--dataset", type=click.Path(path_type=Path), default=None,
+              help="DatasetDir (default: the one MODEL was trained on); valid.jsonl holds the held-out examples.")
+@setting(StyleSettings, "n", "-n", type=click.IntRange(1))
+@setting(StyleSettings, "shots", type=click.IntRange(0))
+@setting(StyleSettings, "max_tokens", type=click.IntRange(8))
+@setting(StyleSettings, "background", type=click.Path(exists=True, path_type=Path))
+@setting(StyleSettings, "seed", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print every number and every output as JSON.")
+def style(model, dataset, as_json, **settings):
+    """Does MODEL write like its source? Attribution by a classifier of the writer, held-out loss and a
+    stylometric profile, for the base model zero-shot and few-shot and MODEL, next to the real held-out text."""
+    from ..eval.report import render_style
+    from ..eval.style import evaluate_style
+
+    out = console(stderr=True)
+    result = evaluate_style(model, dataset, StyleSettings(**settings),
+                            on_step=None if as_json else lambda i, n: out.print(f"answered {i}/{n}", style="dim"))
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        render_style(console(), result)
+
+
+@evaluate.command("blind")
+@click.argument("model")
+@click.option("--dataset", type=click.Path(path_type=Path), default=None,
+              help="DatasetDir (default: the one MODEL was trained on).")
+@click.option("-n", "count", type=click.IntRange(1), default=10, show_default=True, help="Pairs to judge.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the order within each pair.")
+def blind(model, dataset, count, seed):
+    """A blind test for you: your real reply and MODEL's, in random order - which one is yours?"""
+    from ..eval.blind import BlindTest, blind_rows
+    from ..eval.report import render_blind_summary
+
+    out = console()
+    test = BlindTest.make(blind_rows(model, dataset, n=count), seed=seed)
+    for number, trial in enumerate(test.trials, 1):
+        out.rule(f"{number}/{len(test.trials)}")
+        out.print(trial.prompt, markup=False)
+        for option, reply in enumerate(trial.replies, 1):
+            out.print(f"\n[bold]{option})[/bold]")
+            out.print(reply, markup=False)
+        answer = click.prompt("\nWhich one is yours? (1, 2, s to skip)", type=click.Choice(["1", "2", "s"]))
+        trial.answer = None if answer == "s" else int(answer) - 1
+    render_blind_summary(out, test.summary())
 
 
 @click.command()
