@@ -6,8 +6,10 @@ from rich.console import Console
 from rich.table import Table
 
 LABELS = {"real": "real (held out)", "base": "base, zero-shot", "few-shot": "base, few-shot", "tuned": "tuned"}
-PROFILE_ROWS = ("words", "words_per_sentence", "chars_per_word", "function_words", "greeting", "sign_off_lines",
-                "dialogue_share", "comma_per_100_chars", "exclamation_per_100_chars", "question_per_100_chars")
+PROFILE_ROWS = {"words": "words", "words_per_sentence": "words/sentence", "chars_per_word": "chars/word",
+                "function_words": "function words", "greeting": "greeting", "sign_off_lines": "sign-off lines",
+                "dialogue_share": "dialogue share", "comma_per_100_chars": ", per 100 chars",
+                "exclamation_per_100_chars": "! per 100 chars", "question_per_100_chars": "? per 100 chars"}
 
 
 def render_style(out: Console, result: dict) -> None:
@@ -39,10 +41,10 @@ def _profile_table(result: dict) -> Table:
     table = Table(box=None, padding=(0, 1), title="profile (mean per text)", title_justify="left")
     table.add_column("measure", no_wrap=True)
     for key in result["variants"]:
-        table.add_column(LABELS[key], no_wrap=True, justify="right")
-    for measure in PROFILE_ROWS:
+        table.add_column({"base": "zero-shot"}.get(key, key), no_wrap=True, justify="right")
+    for measure, label in PROFILE_ROWS.items():
         values = [result["variants"][k]["profile"].get(measure) for k in result["variants"]]
-        table.add_row(measure.replace("_", " "), *("-" if v is None else f"{v:.2f}" for v in values))
+        table.add_row(label, *("-" if v is None else f"{v:.2f}" for v in values))
     return table
 
 

@@ -61,13 +61,25 @@ def evaluate_style(name: str, dataset: Path | None = None, settings: StyleSettin
 def _background(data, folder: Path | None) -> list[str]:
     """Other people's writing: the user turns of the dataset (the emails answered, the messages replied to), and
     the paragraphs of ``folder``'s text files."""
-    texts = [m["content"] for e in data.train + data.valid for m in e["prompt"] if m["role"] == "user"]
+    texts = [_without_lead_in(m["content"]) for e in data.train + data.valid for m in e["prompt"]
+             if m["role"] == "user"]
     if folder is not None:
         files = sorted(Path(folder).rglob("*.txt")) if Path(folder).is_dir() else [Path(folder)]
         for path in files:
             texts += [p.strip() for p in path.read_text(encoding="utf-8", errors="replace").split("\n\n")
                       if len(p.strip()) > 40]
     return texts
+
+
+def _without_lead_in(text: str) -> str:
+    """A prompt without its template's lead-in ("Reply to this email from Kim:"), which is not the other person's
+    writing and which no reply contains.
+
+    >>> _without_lead_in("Reply to this email from Kim:\n\nCan you join the demo?")
+    'Can you join the demo?'
+    """
+    first, sep, rest = text.partition("\n\n")
+    return rest if sep and first.rstrip().endswith(":") and len(first) < 200 else text
 
 
 def _report(name, model, backend, base, data, held, source, shots, classifier, outputs) -> dict:
