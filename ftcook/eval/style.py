@@ -75,7 +75,7 @@ def _without_lead_in(text: str) -> str:
     """A prompt without its template's lead-in ("Reply to this email from Kim:"), which is not the other person's
     writing and which no reply contains.
 
-    >>> _without_lead_in("Reply to this email from Kim:\n\nCan you join the demo?")
+    >>> _without_lead_in("Reply to this email from Kim:\\n\\nCan you join the demo?")
     'Can you join the demo?'
     """
     first, sep, rest = text.partition("\n\n")
