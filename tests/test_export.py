@@ -208,3 +208,19 @@ def test_the_other_supported_architectures_read_back_with_the_same_logits(tiny_b
     want_logits, _ = _logits_and_tokens(model, ids, steps=1)
     got_logits, _ = _logits_and_tokens(reread, ids, steps=1)
     assert float((want_logits - got_logits).abs().max()) < F16_LOGIT_TOLERANCE  # untrained: near-tied greedy picks
+
+
+def test_an_interrupted_export_leaves_nothing_and_keeps_what_was_there(tuned, tmp_path, monkeypatch):
+    import ftcook.export.gguf as gguf_writer
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gguf_writer, "write_gguf", interrupted)
+    result = invoke("export", tuned, "--to", "ollama", "--out", tmp_path / "ollama")
+    assert result.exit_code == 130 and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "home"]  # no folder, no .partial left
+    (tmp_path / "old.gguf").write_text("the earlier export")
+    assert invoke("export", tuned, "--to", "gguf", "--out", tmp_path / "old", "--force").exit_code == 130
+    assert (tmp_path / "old.gguf").read_text() == "the earlier export"  # --force replaces only a whole export
+    assert invoke("export", tuned, "--to", "gguf", "--out", tmp_path / "old").exit_code == 2  # ada -> old.gguf exists

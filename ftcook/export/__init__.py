@@ -28,6 +28,9 @@ class Exported:
 
 
 def export(name: str, to: str, out: Path, quant: str = "f16", force: bool = False) -> Exported:
+    """Write tuned model ``name`` for runtime ``to``. Everything is written beside ``out`` first and moved into
+    place at the end: an export that fails or is interrupted leaves nothing half-written, and ``--force``
+    replaces what was there only once the new export is whole."""
     from ..runner import tuned_model
 
     model = tuned_model(name)
@@ -36,38 +39,46 @@ def export(name: str, to: str, out: Path, quant: str = "f16", force: bool = Fals
                          f"models can be exported")
     if to not in FORMATS:
         raise UsageError(f"--to {to}: formats are {', '.join(FORMATS)}")
-    out = Path(out)
-    _clear(out, force)
-    return {"hf": _hf, "lora": _lora, "gguf": _gguf, "ollama": _ollama}[to](model, out, quant)
+    target = Path(out).with_suffix(".gguf") if to == "gguf" and Path(out).suffix != ".gguf" else Path(out)
+    if target.exists() and (target.is_file() or any(target.iterdir())) and not force:
+        raise UsageError(f"{target} exists and is not empty - pick another --out, or pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.partial")
+    _remove(staging)
+    try:
+        next_steps = {"hf": _hf, "lora": _lora, "gguf": _gguf, "ollama": _ollama}[to](model, staging, target, quant)
+    except BaseException:
+        _remove(staging)
+        raise
+    _remove(target)
+    staging.replace(target)
+    return Exported(target, sorted(target.iterdir()) if target.is_dir() else [target], next_steps)
 
 
-def _clear(out: Path, force: bool) -> None:
-    if out.exists() and (out.is_file() or any(out.iterdir())):
-        if not force:
-            raise UsageError(f"{out} exists and is not empty - pick another --out, or pass --force to replace it")
-        shutil.rmtree(out) if out.is_dir() else out.unlink()
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
 
 
-def _hf(model: TunedModel, out: Path, quant: str) -> Exported:
+def _hf(model: TunedModel, staging: Path, target: Path, quant: str) -> list[str]:
     from .hf import write_merged
 
-    write_merged(model, out)
-    return Exported(out, sorted(out.iterdir()), [
-        f"transformers: AutoModelForCausalLM.from_pretrained(\"{out}\")",
-        f"vLLM: vllm serve {out}   (then base_url=http://localhost:8000/v1)"])
+    write_merged(model, staging)
+    return [f"transformers: AutoModelForCausalLM.from_pretrained(\"{target}\")",
+            f"vLLM: vllm serve {target}   (then base_url=http://localhost:8000/v1)"]
 
 
-def _lora(model: TunedModel, out: Path, quant: str) -> Exported:
+def _lora(model: TunedModel, staging: Path, target: Path, quant: str) -> list[str]:
     from .hf import base_folder, model_card
 
-    shutil.copytree(model.path, out, ignore=shutil.ignore_patterns("merged"))
-    (out / "README.md").write_text(model_card(model, "lora"), encoding="utf-8")
-    base = base_folder(model)
-    rank = _rank(out)
-    return Exported(out, sorted(out.iterdir()), [
-        f"vllm serve {base} --enable-lora --lora-modules {model.name}={out.resolve()} --max-lora-rank {rank}",
-        f"then: OpenAI(base_url=\"http://localhost:8000/v1\", api_key=\"x\").chat.completions.create("
-        f"model=\"{model.name}\", ...)"])
+    shutil.copytree(model.path, staging, ignore=shutil.ignore_patterns("merged"))
+    (staging / "README.md").write_text(model_card(model, "lora"), encoding="utf-8")
+    return [f"vllm serve {base_folder(model)} --enable-lora --lora-modules {model.name}={target.resolve()} "
+            f"--max-lora-rank {_rank(staging)}",
+            f"then: OpenAI(base_url=\"http://localhost:8000/v1\", api_key=\"x\").chat.completions.create("
+            f"model=\"{model.name}\", ...)"]
 
 
 def _rank(adapter: Path) -> int:
@@ -77,28 +88,26 @@ def _rank(adapter: Path) -> int:
     return next(r for r in (8, 16, 32, 64, 128, 256) if r >= rank)  # vLLM's allowed --max-lora-rank values
 
 
-def _gguf(model: TunedModel, out: Path, quant: str) -> Exported:
-    from .gguf import write_gguf
-    from .hf import write_merged
-
-    out = out if out.suffix == ".gguf" else out.with_suffix(".gguf")
-    with tempfile.TemporaryDirectory(prefix="ftcook-merged-") as merged:
-        write_merged(model, Path(merged), card=False)
-        write_gguf(Path(merged), out, quant, name=model.name)
-    return Exported(out, [out], [f"llama.cpp: llama-cli -m {out} -cnv", f"LM Studio: lms import {out}"])
+def _gguf(model: TunedModel, staging: Path, target: Path, quant: str) -> list[str]:
+    _write_gguf(model, staging, quant)
+    return [f"llama.cpp: llama-cli -m {target} -cnv", f"LM Studio: lms import {target}"]
 
 
-def _ollama(model: TunedModel, out: Path, quant: str) -> Exported:
+def _ollama(model: TunedModel, staging: Path, target: Path, quant: str) -> list[str]:
+    staging.mkdir(parents=True)
+    _write_gguf(model, staging / f"{model.name}.gguf", quant, modelfile=staging / "Modelfile")
+    tag = model.name.lower().replace("_", "-")
+    return [f"cd {target} && ollama create {tag} -f Modelfile", f"ollama run {tag}"]
+
+
+def _write_gguf(model: TunedModel, path: Path, quant: str, modelfile: Path | None = None) -> None:
+    """The merged model (in a temporary folder) as a GGUF file, and with ``modelfile`` Ollama's Modelfile for it."""
     from .gguf import write_gguf
     from .hf import write_merged
     from .modelfile import write_modelfile
 
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / f"{model.name}.gguf"
     with tempfile.TemporaryDirectory(prefix="ftcook-merged-") as merged:
         write_merged(model, Path(merged), card=False)
-        write_gguf(Path(merged), target, quant, name=model.name)
-        modelfile = write_modelfile(Path(merged), out / "Modelfile", target.name, model.system)
-    tag = model.name.lower().replace("_", "-")
-    return Exported(out, [target, modelfile], [f"cd {out} && ollama create {tag} -f Modelfile",
-                                               f"ollama run {tag}"])
+        write_gguf(Path(merged), path, quant, name=model.name)
+        if modelfile is not None:
+            write_modelfile(Path(merged), modelfile, path.name, model.system)

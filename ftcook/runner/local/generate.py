@@ -110,6 +110,10 @@ class _Watch(_watch_base()):
     def __call__(self, input_ids, scores, **kwargs):
         import torch
 
+        if not self.stop and self.on_text is None:  # nothing to watch but a cancel: no decoding per token
+            self.stopped_by = "cancelled" if self.cancelled is not None and self.cancelled() else None
+            return torch.full((input_ids.shape[0],), self.stopped_by is not None, dtype=torch.bool,
+                              device=input_ids.device)
         text = self.tokenizer.decode(input_ids[0, self.start:], skip_special_tokens=True)
         cut = min((i for i in (text.find(s) for s in self.stop) if i >= 0), default=-1)
         if cut >= 0:
