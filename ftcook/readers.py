@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,10 @@ def _sniff_kind(path: Path, head: bytes, is_zip: bool) -> str:
         return "jsonl"
     if first == b"[":
         return "json"
+    if path.suffix.lower() in (".mbox", ".eml") or re.match(rb"From |(?:[A-Za-z-]+: [^\n]*\r?\n){2}", head):
+        raise InputError(path, "looks like mail (an mbox or a message), not a training file",
+                         hint=f"'ftcook build email {path} -o me=YOUR@ADDRESS -d DATASET' makes a dataset of your "
+                              f"replies from it (docs/recipes/email.md)")
     raise InputError(path, f"unknown kind of file '{path.suffix or path.name}'",
                      hint=f"ftcook reads {SUPPORTED}; rename the file to say which it is")
 

@@ -234,3 +234,14 @@ def test_zip_files_that_are_not_workbooks_say_what_they_are(tmp_path):
         for command in ("check", "train"):
             result = invoke(command, path)
             assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output, command
+
+
+def test_a_mailbox_says_which_command_reads_it(tmp_path):
+    box = tmp_path / "sample.mbox"
+    box.write_text("From alice@example.org Mon Mar  3 09:00:00 2025\nFrom: Alice <alice@example.org>\n"
+                   "Subject: Hi\n\nHello\n")
+    message = tmp_path / "note"
+    message.write_text("From: Alice <alice@example.org>\nSubject: Hi\n\nHello\n")
+    for path in (box, message):
+        result = invoke("train", path)
+        assert result.exit_code == 2 and "looks like mail" in result.output and "ftcook build email" in result.output

@@ -116,7 +116,7 @@ def jobs():
 @click.option("--json", "as_json", is_flag=True)
 def jobs_list(as_json):
     """The latest jobs, newest first."""
-    from ..runner.report import jobs_table
+    from ..runner.report import render_jobs
     from ..state import open_state
 
     with open_state() as state:
@@ -124,7 +124,7 @@ def jobs_list(as_json):
     if as_json:
         click.echo(json.dumps([vars(r) for r in rows], indent=2))
     elif rows:
-        console().print(jobs_table(rows))
+        render_jobs(console(), rows)
     else:
         console().print("No jobs yet - 'ftcook train DATASET' starts one.")
 

@@ -64,13 +64,20 @@ def render_event(event: Event) -> str:
 
 
 def jobs_table(jobs: list[JobRow]) -> Table:
+    """The jobs, a row each, with every cell whole."""
     table = Table(box=None, padding=(0, 1))
     for column in ("job", "status", "backend", "base model", "model", "started"):
-        table.add_column(column, no_wrap=column in ("job", "model"), overflow="fold")
+        table.add_column(column, no_wrap=True)
     for job in jobs:
-        table.add_row(job.id, job.status, job.backend, job.base_model, job.params.get("name", ""),
-                      datetime.fromtimestamp(job.created).strftime("%Y-%m-%d %H:%M"))
+        table.add_row(job.id, job.status, job.backend, job.base_model, job.params.get("name", ""), _time(job.created))
     return table
+
+
+def render_jobs(out: Console, jobs: list[JobRow]) -> None:
+    """The jobs as a table where it fits the terminal, else a block each: ids and names are never cut."""
+    _table_or_blocks(out, jobs_table(jobs), [
+        (job.id, f"{job.status}, {job.backend}, base {job.base_model}, model {job.params.get('name', '-')}, "
+                 f"started {_time(job.created)}") for job in jobs])
 
 
 def models_table(models: list[ModelRow]) -> Table:
@@ -81,23 +88,34 @@ def models_table(models: list[ModelRow]) -> Table:
     for m in models:
         table.add_row(m.name, m.backend, m.base_model, str(m.metrics.get("examples", "")),
                       _num(m.metrics.get("train_loss")), _num(m.metrics.get("valid_loss")),
-                      datetime.fromtimestamp(m.created).strftime("%Y-%m-%d %H:%M"))
+                      _time(m.created))
     return table
 
 
 def render_tuned(out: Console, models: list[ModelRow]) -> None:
     """The tuned models as a table where it fits the terminal, else a block each: names are never cut."""
-    table = models_table(models)
-    if out.measure(table, options=out.options.update_width(10_000)).maximum <= out.width:
-        out.print(table)
-        return
+    blocks = []
     for m in models:
         losses = f", train loss {_num(m.metrics.get('train_loss'))}" if m.metrics.get("train_loss") is not None else ""
         if m.metrics.get("valid_loss") is not None:
             losses += f", valid loss {_num(m.metrics['valid_loss'])}"
-        out.print(f"[bold]{m.name}[/bold]")
-        out.print(f"  {m.backend}, base {m.base_model}, {m.metrics.get('examples', '?')} examples{losses}, "
-                  f"{datetime.fromtimestamp(m.created).strftime('%Y-%m-%d %H:%M')}", markup=False, soft_wrap=False)
+        blocks.append((m.name, f"{m.backend}, base {m.base_model}, {m.metrics.get('examples', '?')} "
+                               f"examples{losses}, {_time(m.created)}"))
+    _table_or_blocks(out, models_table(models), blocks)
+
+
+def _table_or_blocks(out: Console, table: Table, blocks: list[tuple[str, str]]) -> None:
+    """``table`` when it fits the terminal; else each row as its name in bold and a wrapped line of the rest."""
+    if out.measure(table, options=out.options.update_width(10_000)).maximum <= out.width:
+        out.print(table)
+        return
+    for name, rest in blocks:
+        out.print(f"[bold]{name}[/bold]")
+        out.print(f"  {rest}", markup=False, soft_wrap=False)
+
+
+def _time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
 def _num(value) -> str:
