@@ -81,3 +81,26 @@ def test_eval_style_reports_every_variant(tmp_path, tiny_model):
     assert again["variants"] == data["variants"]  # deterministic
     shown = invoke("eval", "style", "ada", "-n", "3", "--max-tokens", "8")
     assert "attributed to the writer" in shown.output and "held-out loss: base" in shown.output
+    background = tmp_path / "others.txt"
+    background.write_text("\n\n".join(bernard(random.Random(i)) for i in range(12)), encoding="utf-8")
+    own = json.loads(invoke("eval", "style", "ada", "-n", "1", "--max-tokens", "8", "--background", background,
+                            "--json").output)
+    assert own["classifier"]["background_texts"] < data["classifier"]["background_texts"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = invoke("eval", "style", "ada", "-n", "1", "--background", empty)
+    assert refused.exit_code == 2 and f"{empty}: no .txt files" in refused.output
+
+
+def test_the_shipped_background_is_other_peoples_writing():
+    """500 texts by several hundred writers (scripts/make_background.py), with no address or phone number left."""
+    from ftcook.eval.style import shipped_background
+    from ftcook.pipeline.redact import Redactor
+
+    texts = shipped_background()
+    assert len(texts) == 500 and len(set(texts)) == 500 and all(len(t) >= 80 for t in texts)
+    finder = Redactor()
+    assert not [t for t in texts if any(kind in ("email", "phone") for *_, kind in finder.find(t))]
+    assert not [t for t in texts if "listinfo" in t or t.startswith("URL:")]  # no list footers, no RSS items
+    model = train_classifier([ada(random.Random(i)) for i in range(30)], texts)
+    assert model.cv_accuracy >= 0.95 and model.share([bernard(random.Random(i)) for i in range(10)]) == 0.0

@@ -72,7 +72,7 @@ def test_train_uploads_once_creates_one_job_and_follows_it(api, dataset):
     assert answer.exit_code == 0 and answer.output.startswith(f"Hey! (ft:{MODEL}")
     compared = invoke("compare", "ada", "-n", "1", "--shots", "1", "--json")
     assert compared.exit_code == 0, compared.output
-    row = json.loads(compared.output)["examples"][0]
+    row = json.loads(compared.output)["outputs"][0]
     assert row["base"].startswith(f"Hey! ({MODEL} answering") and row["tuned"].startswith(f"Hey! (ft:{MODEL}")
     # the same data again: no second upload
     again = invoke("train", dataset, "--backend", "openai", "--model", MODEL, "-o", f"base_url={api.url}", "--yes", "-q",

@@ -305,3 +305,16 @@ def test_gutenberg_and_standard_ebooks_shapes(tmp_path):
     assert reasons == {"OEBPS/imprint.xhtml": "front_matter", "OEBPS/endnotes.xhtml": "back_matter",
                        "OEBPS/colophon.xhtml": "back_matter", "OEBPS/uncopyright.xhtml": "back_matter"}
     assert manifest["stats"]["chapters"] == 2
+
+
+def test_the_prompt_holds_the_end_of_the_preceding_passage(tmp_path):
+    """continue mode: the prompt is the last whole sentences of the passage before, within context_tokens (the
+    loss covers only the passage written, so a shorter prompt is training time saved); 0 keeps it whole."""
+    book = novel(tmp_path / "b.epub", chapters=2)
+    _, short = run(tmp_path / "short", [book], passage_tokens="120", context_tokens="20")
+    _, whole = run(tmp_path / "whole", [book], passage_tokens="120", context_tokens="0")
+    short_rows, whole_rows = rows(short / "train.jsonl"), rows(whole / "train.jsonl")
+    assert [r["completion"] for r in short_rows] == [r["completion"] for r in whole_rows]
+    for cut, full in zip(short_rows, whole_rows):
+        assert full["prompt"].endswith(cut["prompt"]) and len(cut["prompt"]) < len(full["prompt"])
+        assert re.search(r"[.!?”]$", cut["prompt"]) and cut["prompt"][0].isupper() or cut["prompt"][0] == "“"

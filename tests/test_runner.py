@@ -1,6 +1,7 @@
 """The runner and the local backend, with a tiny randomly initialised Llama built from a config (seconds on CPU)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,8 @@ def test_cli_train_ask_jobs_models_compare(dataset, tiny_model):
     result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "-o", "max_steps=3", "--lr", "5e-3", "-q")
     assert result.exit_code == 0, result.output
     assert "Tuned model ada (3 steps" in result.output and "ftcook ask ada" in result.output
+    assert re.search(r"About \d+ min \([\d.,]+ tokens/s, from a rule of thumb for \d+ CPU threads\) and about "
+                     r"[\d.]+ GB of memory at its peak", result.output)
     result = invoke("ask", "ada", "Email from Sam: can we meet on day 3?", "--max-tokens", "5")
     assert result.exit_code == 0 and result.output.strip()
     listing = invoke("jobs", "list", "--json")
@@ -134,10 +137,30 @@ def test_cli_train_ask_jobs_models_compare(dataset, tiny_model):
     assert invoke("jobs", "cancel", job["id"]).exit_code == 2  # finished jobs cannot be cancelled
     assert "ada" in invoke("models").output
     result = invoke("compare", "ada", "-n", "1", "--shots", "2", "--max-tokens", "4", "--json")
-    compared = json.loads(result.output)
-    assert compared["loss"]["tuned"] is not None and set(compared["examples"][0]["similarity"]) == {
-        "base", "few-shot", "tuned"}
+    compared = json.loads(result.output)  # a view of 'eval style': the same measures, every output
+    assert compared["loss"]["tuned"]["loss"] is not None and compared["examples"] == 1
+    (row,) = compared["outputs"]
+    assert set(row["writer_probability"]) == {"real", "base", "few-shot", "tuned"} and row["prompt"]
+    assert set(compared["variants"]) == {"real", "base", "few-shot", "tuned"}
+    shown = invoke("compare", "ada", "-n", "1", "--shots", "2", "--max-tokens", "4")
+    assert shown.exit_code == 0 and "base, 2-shot" in shown.output and "attributed to the writer" in shown.output
     assert invoke("train", dataset, "--model", tiny_model, "--name", "ada", "-q").exit_code == 2  # name taken
+
+
+@pytest.mark.parametrize("examples, epochs, learning_rate, rank", [
+    (31, 8, 1e-3, 8),     # the email sample: 8 epochs of 8 steps, a high rate to learn in few steps
+    (568, 1, 5e-4, 16),   # a 100k-word book: one pass of 142 steps
+    (3000, 1, 2e-4, 32),  # a large mailbox: one pass of 750 steps at the usual LoRA rate
+])
+def test_defaults_by_size(examples, epochs, learning_rate, rank):
+    from ftcook.runner.local.train import defaults
+
+    settings = defaults(examples, TrainParams().for_backend(type(get_backend("local"))), "cpu")
+    assert (settings["epochs"], settings["learning_rate"], settings["rank"]) == (epochs, learning_rate, rank)
+    assert settings["batch_size"] == 4 and settings["micro_batch"] == 1
+    explicit = defaults(examples, TrainParams(epochs=2, learning_rate=1e-5).for_backend(
+        type(get_backend("local"))), "cpu")
+    assert (explicit["epochs"], explicit["learning_rate"]) == (2, 1e-5)
 
 
 def test_state_migrates_and_refuses_newer_files(tmp_path):

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from ..runner import AskSettings
-from ..runner.compare import CompareSettings
 from ..eval.style import StyleSettings
 from ..runner.memorization import MemorizationSettings
 from ..serve.settings import ServeSettings
@@ -35,17 +34,17 @@ def ask(model, prompt, system, max_tokens, temperature):
 @click.argument("model")
 @click.option("--dataset", type=click.Path(path_type=Path), default=None,
               help="DatasetDir to take held-out prompts from (default: the one MODEL was trained on).")
-@setting(CompareSettings, "n", "-n", type=click.IntRange(1))
-@setting(CompareSettings, "shots", type=click.IntRange(0))
-@setting(CompareSettings, "max_tokens", type=click.IntRange(1))
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@setting(StyleSettings, "n", "-n", type=click.IntRange(1), default=3, help="Held-out prompts to answer.")
+@setting(StyleSettings, "shots", type=click.IntRange(0))
+@setting(StyleSettings, "max_tokens", type=click.IntRange(1), default=160)
+@click.option("--json", "as_json", is_flag=True, help="Print every number and every output as JSON.")
 def compare(model, dataset, n, shots, max_tokens, as_json):
-    """Fine-tuning against prompting: base model, base model with few-shot examples, and MODEL, on held-out
-    prompts, next to the real completion; held-out loss and a style-similarity score."""
-    from ..runner.compare import compare as run_compare
-    from ..runner.report import render_compare
+    """Fine-tuning against prompting, read side by side: each held-out prompt with the real completion and the
+    replies of the base model (zero-shot and few-shot) and MODEL, then the measures of 'ftcook eval style'."""
+    from ..eval.report import render_compare
+    from ..eval.style import evaluate_style
 
-    result = run_compare(model, dataset, CompareSettings(n=n, shots=shots, max_tokens=max_tokens))
+    result = evaluate_style(model, dataset, StyleSettings(n=n, shots=shots, max_tokens=max_tokens))
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:

@@ -42,11 +42,11 @@ class BlindTest:
 def blind_rows(name: str, dataset=None, n: int = 10, max_tokens: int = 200) -> list[tuple[str, str, str]]:
     """(prompt, real reply, the tuned model's reply) for the first ``n`` held-out prompts."""
     from ..runner import get_backend, load_dataset, tuned_model
-    from ..runner.compare import _text, _training_dataset
+    from .variants import prompt_text, text, training_dataset
 
     model = tuned_model(name)
     backend = get_backend(model.backend)
-    data = load_dataset(dataset or _training_dataset(name))
+    data = load_dataset(dataset or training_dataset(name))
     held = (data.valid or data.train)[:n]
-    return [(_text([m for m in e["prompt"] if m["role"] != "system"]), _text(e["completion"]),
+    return [(prompt_text(e["prompt"]), text(e["completion"]),
              backend.generate(model, e["prompt"], max_tokens=max_tokens)) for e in held]

@@ -17,7 +17,7 @@ def render_style(out: Console, result: dict) -> None:
     out.print(f"[bold]{result['model']}[/bold] on {result['examples']} held-out examples of "
               f"{result['held_out_from']} (base {result['base_model']}, few-shot with {result['shots']})")
     out.print(f"classifier: {c['writer_texts']} texts by the writer against {c['background_texts']} by others; "
-              f"cross-validated accuracy {c['cv_accuracy']:.0%}" + ("  (weak: read the shares with care)"
+              f"cross-validated balanced accuracy {c['cv_accuracy']:.0%}" + ("  (weak: read the shares with care)"
                                                                     if c["cv_accuracy"] < 0.8 else ""))
     table = Table(box=None, padding=(0, 1))
     for column in ("", "attributed to the writer", "mean probability", "profile distance"):
@@ -46,6 +46,21 @@ def _profile_table(result: dict) -> Table:
         values = [result["variants"][k]["profile"].get(measure) for k in result["variants"]]
         table.add_row(label, *("-" if v is None else f"{v:.2f}" for v in values))
     return table
+
+
+def render_compare(out: Console, result: dict) -> None:
+    """``ftcook compare``: each held-out prompt with the real and the three generated texts (each with the
+    classifier's probability that the writer wrote it), then the measures of ``eval style``."""
+    for number, row in enumerate(result["outputs"], 1):
+        out.rule(f"{number}")
+        out.print("[bold]prompt[/bold]")
+        out.print(row["prompt"], markup=False)
+        for key, label in LABELS.items():
+            label = f"base, {result['shots']}-shot" if key == "few-shot" else label
+            out.print(f"\n[bold]{label}[/bold]  (by the writer: {row['writer_probability'][key]:.2f})")
+            out.print(row[key], markup=False)
+    out.rule()
+    render_style(out, result)
 
 
 def render_blind_summary(out: Console, summary: dict) -> None:

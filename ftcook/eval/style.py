@@ -9,11 +9,13 @@ stylometric profile (with each variant's distance to the real text's).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import attribution, profile
+from ..errors import UsageError
+from . import attribution, profile, variants
 
 VARIANTS = ("real", "base", "few-shot", "tuned")
 
@@ -26,32 +28,31 @@ class StyleSettings:
     shots: int = field(default=3, metadata={"help": "Training examples in the base model's few-shot prompt."})
     max_tokens: int = field(default=200, metadata={"help": "Most tokens of each generated reply."})
     background: Path | None = field(default=None, metadata={
-        "help": "A file or folder of other people's writing (.txt) for the classifier's background (default: the "
-                "other people's side of the dataset, e.g. the emails you answered)."})
+        "help": "A file or folder of other people's writing (.txt, paragraphs split at blank lines) for the "
+                "classifier's background, instead of the one ftcook ships (500 public-domain emails and prose "
+                "passages); the other side of the dataset (e.g. the emails you answered) is always in it."})
     seed: int = field(default=0, metadata={"help": "Seed of the classifier's folds."})
 
 
 def evaluate_style(name: str, dataset: Path | None = None, settings: StyleSettings | None = None,
                    on_step=None) -> dict:
     from ..runner import get_backend, load_dataset, tuned_model
-    from ..runner.compare import _base, _few_shot, _text, _training_dataset
 
     s = settings or StyleSettings()
     model = tuned_model(name)
     backend = get_backend(model.backend)
-    data = load_dataset(dataset or _training_dataset(name))
-    held, source = (data.valid, "valid.jsonl") if data.valid else (data.train, "train.jsonl (no valid.jsonl)")
-    held = held[:s.n]
+    data = load_dataset(dataset or variants.training_dataset(name))
+    held, source = variants.held_out(data, s.n)
     shots = [e for e in data.train if e not in held][:s.shots]
-    classifier = attribution.train([_text(e["completion"]) for e in data.train], _background(data, s.background),
-                                   seed=s.seed)
+    classifier = attribution.train([variants.text(e["completion"]) for e in data.train],
+                                   _background(data, s.background), seed=s.seed)
     outputs = {v: [] for v in VARIANTS}
-    base = _base(model)
+    base = variants.base_of(model)
     for number, example in enumerate(held, 1):
         prompt = example["prompt"]
-        outputs["real"].append(_text(example["completion"]))
+        outputs["real"].append(variants.text(example["completion"]))
         outputs["base"].append(backend.generate(base, prompt, max_tokens=s.max_tokens))
-        outputs["few-shot"].append(backend.generate(base, _few_shot(prompt, shots), max_tokens=s.max_tokens))
+        outputs["few-shot"].append(backend.generate(base, variants.few_shot(prompt, shots), max_tokens=s.max_tokens))
         outputs["tuned"].append(backend.generate(model, prompt, max_tokens=s.max_tokens))
         if on_step is not None:
             on_step(number, len(held))
@@ -60,15 +61,28 @@ def evaluate_style(name: str, dataset: Path | None = None, settings: StyleSettin
 
 def _background(data, folder: Path | None) -> list[str]:
     """Other people's writing: the user turns of the dataset (the emails answered, the messages replied to), and
-    the paragraphs of ``folder``'s text files."""
+    ``folder``'s text files or else the shipped background (``background/*.jsonl``, see
+    scripts/make_background.py)."""
     texts = [_without_lead_in(m["content"]) for e in data.train + data.valid for m in e["prompt"]
              if m["role"] == "user"]
-    if folder is not None:
-        files = sorted(Path(folder).rglob("*.txt")) if Path(folder).is_dir() else [Path(folder)]
-        for path in files:
-            texts += [p.strip() for p in path.read_text(encoding="utf-8", errors="replace").split("\n\n")
-                      if len(p.strip()) > 40]
+    if folder is None:
+        return texts + shipped_background()
+    files = sorted(Path(folder).rglob("*.txt")) if Path(folder).is_dir() else [Path(folder)]
+    if not files or not all(f.is_file() for f in files):
+        raise UsageError(f"{folder}: no .txt files of other people's writing there - point --background at a "
+                         f".txt file or a folder of them")
+    for path in files:
+        texts += [p.strip() for p in path.read_text(encoding="utf-8", errors="replace").split("\n\n")
+                  if len(p.strip()) > 40]
     return texts
+
+
+def shipped_background() -> list[str]:
+    """The public-domain and CC0 emails and prose passages ftcook ships for attribution (500 texts, about 260k
+    characters, by several hundred writers)."""
+    folder = Path(__file__).with_name("background")
+    return [json.loads(line)["text"] for path in sorted(folder.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _without_lead_in(text: str) -> str:
@@ -84,12 +98,12 @@ def _without_lead_in(text: str) -> str:
 
 def _report(name, model, backend, base, data, held, source, shots, classifier, outputs) -> dict:
     real_profile = profile.mean_profile(outputs["real"])
-    variants = {}
+    probabilities = {v: classifier.writer_probability(outputs[v]) for v in VARIANTS}
+    measured = {}
     for variant in VARIANTS:
-        texts = outputs[variant]
-        mean_profile = profile.mean_profile(texts)
-        variants[variant] = {"attributed_to_writer": classifier.share(texts),
-                             "writer_probability": _mean(classifier.writer_probability(texts)),
+        mean_profile = profile.mean_profile(outputs[variant])
+        measured[variant] = {"attributed_to_writer": classifier.share(outputs[variant]),
+                             "writer_probability": _mean(probabilities[variant]),
                              "profile": mean_profile, "profile_distance": profile.distance(mean_profile, real_profile)}
     scored = held[:50]
     losses = {"base": backend.loss(base, scored), "tuned": backend.loss(model, scored)}
@@ -97,10 +111,12 @@ def _report(name, model, backend, base, data, held, source, shots, classifier, o
             "shots": shots, "classifier": {"cv_accuracy": classifier.cv_accuracy,
                                            "writer_texts": classifier.writer_texts,
                                            "background_texts": classifier.background_texts},
-            "variants": variants,
+            "variants": measured,
             "loss": {k: {"loss": v, "perplexity": round(math.exp(v), 2) if v is not None else None}
                      for k, v in losses.items()},
-            "outputs": [{v: outputs[v][i] for v in VARIANTS} for i in range(len(held))]}
+            "outputs": [{"prompt": variants.prompt_text(held[i]["prompt"]), **{v: outputs[v][i] for v in VARIANTS},
+                         "writer_probability": {v: probabilities[v][i] for v in VARIANTS}}
+                        for i in range(len(held))]}
 
 
 def _mean(values: list[float]) -> float | None:

@@ -24,7 +24,7 @@ from ftcook.books.text import text_chapters
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import Recipe, RecipeOptions
-from ftcook.text.chunk import SEPARATOR, Oversize, chunk_paragraphs
+from ftcook.text.chunk import SEPARATOR, Oversize, chunk_paragraphs, tail
 from ftcook.text.decode import Undecodable
 from ftcook.text.extract import Paragraph
 
@@ -53,11 +53,16 @@ class Author(Recipe):
 
     class Options(RecipeOptions):
         mode: Literal["continue", "dialogue", "questions"] = Field(
-            "continue", description="continue: preceding passage -> next passage; dialogue: a line of the books' "
-                                    "dialogue -> the reply; questions: a model-written question -> the passage")
+            "continue", description="continue: the end of the preceding passage -> the next passage; dialogue: a "
+                                    "line of the books' dialogue -> the reply; questions: a model-written question "
+                                    "-> the passage")
         passage_tokens: int = Field(256, ge=16, description="most tokens per passage (passages end between "
                                                            "paragraphs; a chapter shorter than two passages is "
                                                            "cut in half)")
+        context_tokens: int = Field(96, ge=0, description="for mode=continue: the prompt holds the end of the "
+                                                          "preceding passage, at most this many tokens (whole "
+                                                          "sentences; 0: the whole passage). Training time grows "
+                                                          "with it; the loss covers only the passage written")
         author: str | None = Field(None, description="the author's name for the system prompt (default: from the "
                                                      "EPUB's metadata)")
         questions_model: str = Field("local:default", description="for mode=questions: BACKEND:MODEL or a tuned "
@@ -151,8 +156,12 @@ class Author(Recipe):
                     continue
                 yield {**base, "id": ident, "question": question, "text": passage.text}
             elif previous is not None:
-                yield {**base, "id": ident, "previous": previous, "text": passage.text}
+                yield {**base, "id": ident, "previous": self._context(previous), "text": passage.text}
             previous = passage.text
+
+    def _context(self, previous: str) -> str:
+        budget = self.options.context_tokens
+        return tail(previous, self._count, budget) if budget else previous
 
     def _dialogue(self, base: dict, paragraphs: list[Paragraph]):
         previous = None

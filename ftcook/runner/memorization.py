@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import get_backend, load_dataset, tuned_model
-from .compare import _text, _training_dataset
+from ..eval import variants
 
 NGRAM = 8
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+", re.UNICODE)
@@ -57,17 +57,17 @@ def memorization(name: str, dataset: Path | None = None, settings: MemorizationS
     n, max_tokens, threshold, longest_warning = s.n, s.max_tokens, s.threshold, s.longest_warning
     model = tuned_model(name)
     backend = get_backend(model.backend)
-    data = load_dataset(dataset or _training_dataset(name))
+    data = load_dataset(dataset or variants.training_dataset(name))
     seen: set[int] = set()
     for example in data.train + data.valid:
         for part in (example["prompt"], example["completion"]):
-            seen.update(grams(tokens(_text([m for m in part if m["role"] != "system"]))))
-    held, source = (data.valid, "valid.jsonl") if data.valid else (data.train, "train.jsonl (no valid.jsonl)")
+            seen.update(grams(tokens(variants.prompt_text(part))))
+    held, source = variants.held_out(data, n)
     rows = []
-    for example in held[:n]:
+    for example in held:
         output = backend.generate(model, example["prompt"], max_tokens=max_tokens)
         share, longest = copied(output, seen)
-        rows.append({"prompt": _text([m for m in example["prompt"] if m["role"] != "system"])[:200],
+        rows.append({"prompt": variants.prompt_text(example["prompt"])[:200],
                      "output": output, "copied_share": round(share, 3), "longest_copied_words": longest})
     mean = round(sum(r["copied_share"] for r in rows) / len(rows), 3) if rows else 0.0
     longest = max((r["longest_copied_words"] for r in rows), default=0)

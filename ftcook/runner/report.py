@@ -218,29 +218,6 @@ def render_quickstart(out: Console, result) -> None:
               f"      your own data: docs/recipes/email.md, docs/train-local.md")
 
 
-def render_compare(out: Console, result: dict) -> None:
-    """``ftcook compare``: each held-out prompt with the real and the three generated replies, then the scores."""
-    for number, row in enumerate(result["examples"], 1):
-        out.rule(f"{number}")
-        out.print("[bold]prompt[/bold]")
-        out.print(row["prompt"], markup=False)
-        for label, key in (("real", "real"), ("base, zero-shot", "base"),
-                           (f"base, {result['shots']}-shot", "few-shot"), ("tuned", "tuned")):
-            score = "" if key == "real" else f"  (style similarity {row['similarity'][key]:.2f})"
-            out.print(f"\n[bold]{label}[/bold]{score}")
-            out.print(row[key], markup=False)
-    out.rule()
-    loss = result["loss"]
-    if loss["base"] is None and loss["tuned"] is None:
-        out.print("held-out loss: not available from this backend (OpenAI's API does not return it)")
-    else:
-        out.print(f"held-out loss on {result['loss_examples']} examples of {result['held_out_from']}: base "
-                  f"{loss['base']}, tuned {loss['tuned']}")
-    sim = result["similarity"]
-    out.print(f"style similarity to the real completions (char 3-gram cosine, 1 = same wording): base "
-              f"{sim['base']}, {result['shots']}-shot {sim['few-shot']}, tuned {sim['tuned']}")
-
-
 def render_memorization(out: Console, result: dict, threshold: float) -> None:
     """``ftcook eval memorization``: each output's copied share, then the verdict."""
     for row in result["examples"]:

@@ -96,3 +96,27 @@ def _flush(place: str, pending: list[str], count, budget) -> Iterator[Chunk]:
         return
     yield from _flush(place, pending[:-1], count, budget)
     yield from _flush(place, pending[-1:], count, budget)
+
+
+def tail(text: str, count: Callable[[str], int], budget: int) -> str:
+    """The end of ``text`` within ``budget`` tokens, cut only between sentences (whole last paragraphs where they
+    fit; the last sentence alone when even it is over the budget).
+
+    >>> tail("First paragraph here.\\n\\nSecond one. It ends here.", lambda t: len(t.split()), 5)
+    'Second one. It ends here.'
+    >>> tail("One. Two three four. Five six.", lambda t: len(t.split()), 2)
+    'Five six.'
+    """
+    if count(text) <= budget:
+        return text
+    paragraphs = text.split(SEPARATOR)
+    kept: list[str] = []
+    while paragraphs and count(SEPARATOR.join([paragraphs[-1], *kept])) <= budget:
+        kept.insert(0, paragraphs.pop())
+    if kept or not paragraphs:
+        return SEPARATOR.join(kept)
+    parts = sentences(paragraphs[-1])
+    out = parts.pop().strip()
+    while parts and count(parts[-1] + out) <= budget:
+        out = parts.pop() + out
+    return out.strip()

@@ -16,6 +16,7 @@ _SENTENCE_END = regex.compile(
 )
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}。、，！？；：「」『』（）]")
 _GRAPHEME = regex.compile(r"\X")
+_LOWER = regex.compile(r"\p{Ll}")
 
 
 def sentences(paragraph: str) -> list[str]:
@@ -25,10 +26,12 @@ def sentences(paragraph: str) -> list[str]:
     ['他说：“好。”', '我们走吧！', '真的？']
     >>> sentences("It costs 3.14 dollars. Really? Yes")
     ['It costs 3.14 dollars. ', 'Really? ', 'Yes']
+    >>> sentences("“Are the boats in?” asked Mara. “All of them.”")
+    ['“Are the boats in?” asked Mara. ', '“All of them.”']
     """
     out, start = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
-        if match.end() > start:
+        if match.end() > start and not _LOWER.match(paragraph, match.end()):  # '?” asked Mara' goes on
             out.append(paragraph[start:match.end()])
             start = match.end()
     if start < len(paragraph):

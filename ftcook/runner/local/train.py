@@ -11,6 +11,8 @@ from pathlib import Path
 from ...state import Event
 from ..base import Dataset, TrainParams
 
+EXAMPLES_SEEN = 400  # examples a run sees in all, by default (epochs = this / examples, 1 to 8)
+
 
 def device() -> tuple[str, str]:
     """(device, dtype name): CUDA in bf16 where supported, Apple MPS or CPU in float32. On CPU, bf16 and gradient
@@ -25,18 +27,23 @@ def device() -> tuple[str, str]:
 
 
 def defaults(n: int, params: TrainParams, where: str) -> dict:
-    """Settings for ``n`` training examples, each overridable: more epochs and a smaller rank for small sets."""
-    epochs = params.epochs or (3 if n >= 1000 else 5 if n >= 100 else 8)
+    """Settings for ``n`` training examples, each overridable. The run sees about 400 examples in all (8 epochs of
+    a small set, one of a book), and the learning rate falls as the steps grow: LoRA on a small model needs a
+    high rate to learn a style in a few dozen steps, and a lower one over hundreds (docs/evaluate.md has the
+    measurements behind these numbers)."""
+    epochs = params.epochs or max(1, min(8, round(EXAMPLES_SEEN / max(n, 1))))
     o = params.options
     rank = o.rank or (8 if n < 200 else 16 if n < 2000 else 32)
+    batch = params.batch_size or (16 if where == "cuda" else 4)
+    steps = epochs * -(-n // batch)
     return {
         "epochs": epochs,
-        "learning_rate": params.learning_rate or (1e-4 if n >= 1000 else 2e-4),
+        "learning_rate": params.learning_rate or (1e-3 if steps < 100 else 5e-4 if steps < 500 else 2e-4),
         "rank": rank,
         "alpha": o.alpha or 2 * rank,
-        "batch_size": params.batch_size or (16 if where == "cuda" else 4),
+        "batch_size": batch,
         # examples per forward pass; the rest of a batch is gradient accumulation (same steps, less memory)
-        "micro_batch": min(o.micro_batch or (16 if where == "cuda" else 1), params.batch_size or 16),
+        "micro_batch": min(o.micro_batch or (16 if where == "cuda" else 1), batch),
         "max_length": o.max_length or (2048 if where == "cuda" else 1024),
     }
 
@@ -63,6 +70,7 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
                                       f"epochs, LoRA rank {settings['rank']}, batch {settings['batch_size']} "
                                       f"({settings['micro_batch']} per pass), "
                                       f"learning rate {settings['learning_rate']:g}"))
+    on_event(Event("message", message=_estimate(model, tokenizer, dataset, params, settings, where).describe()))
     last = _last_checkpoint(checkpoints) if resume else None
     if resume and last is None:
         on_event(Event("message", message="no checkpoint yet: starting from the beginning"))
@@ -81,6 +89,43 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     (output / "ftcook.json").write_text(json.dumps({"base_model": str(base_dir.name), "dataset_sha256": dataset.sha256,
                                                     "system": dataset.system, "metrics": metrics}, indent=2))
     return metrics
+
+
+def _estimate(model, tokenizer, dataset: Dataset, params: TrainParams, settings: dict, where: str):
+    """How long the run will take and the memory it needs (``estimate.py``), from the examples' real token
+    counts and the speed of this machine's last run of the same base model."""
+    import torch
+
+    from .estimate import Shape, estimate
+
+    rows = _rows(dataset.train, tokenizer)
+    if tokenizer.chat_template:
+        lengths = [len(tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=True,
+                                                     return_dict=True)["input_ids"]) for r in rows]
+    else:
+        lengths = [len(tokenizer(r["prompt"] + r["completion"])["input_ids"]) for r in rows]
+    config = model.config
+    shape = Shape(sum(p.numel() for p in model.parameters()), config.num_hidden_layers, config.hidden_size)
+    steps_cap = params.options.max_steps
+    epochs = settings["epochs"] if not steps_cap else min(settings["epochs"],
+                                                         steps_cap * settings["batch_size"] / max(len(rows), 1))
+    return estimate([min(n, settings["max_length"]) for n in lengths], epochs, settings["micro_batch"], shape, where,
+                    torch.get_num_threads(), bool(params.options.gradient_checkpointing),
+                    _measured_speed(model.name_or_path, where))
+
+
+def _measured_speed(base_dir: str, where: str) -> tuple[float, str] | None:
+    """(tokens/s, whose) of the newest local model trained on the same base model and device, if any."""
+    from ...state import open_state
+
+    name = Path(base_dir).name
+    with open_state() as state:
+        for row in sorted(state.models(), key=lambda m: m.created, reverse=True):
+            m = row.metrics
+            if row.backend == "local" and row.base_model == name and m.get("device") == where and \
+                    m.get("tokens_per_s") and not m.get("gradient_checkpointing"):
+                return float(m["tokens_per_s"]), f"your run of {row.name}"
+    return None
 
 
 def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: dict, hardware: tuple[str, str],
