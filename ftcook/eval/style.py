@@ -29,8 +29,8 @@ class StyleSettings:
     max_tokens: int = field(default=200, metadata={"help": "Most tokens of each generated reply."})
     background: Path | None = field(default=None, metadata={
         "help": "A file or folder of other people's writing (.txt, paragraphs split at blank lines) for the "
-                "classifier's background, instead of the one ftcook ships (500 public-domain emails and prose "
-                "passages); the other side of the dataset (e.g. the emails you answered) is always in it."})
+                "classifier's background, instead of the one ftcook ships (500 public-domain and CC0 emails and "
+                "prose passages); the other side of the dataset (e.g. the emails you answered) is always in it."})
     seed: int = field(default=0, metadata={"help": "Seed of the classifier's folds."})
 
 
