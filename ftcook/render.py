@@ -132,10 +132,17 @@ class Renderer:
         return {name: hashlib.sha256(text.encode()).hexdigest() for name, text in sorted(self.sources.items())}
 
     def render(self, record: dict) -> Example:
+        """The record's Example. A record with ``context`` (earlier turns of a conversation: records of their own
+        with ``role`` "user" or "assistant") gets each turn rendered with the prompt or completion template, so
+        every turn is worded as the last one is."""
         parts = {part: self._render(part, template, record) for part, template in self.templates.items()}
         meta = {key: record[key] for key in ("id", "source", "place", "group") if key in record}
         meta.update(record.get("meta") or {})
-        return Example(parts.get("prompt", ""), parts["completion"], parts.get("system") or None, meta)
+        context = tuple((turn["role"], self._render(part, self.templates[part], {**record, **turn}))
+                        for turn in record.get("context") or ()
+                        for part in ("prompt" if turn["role"] == "user" else "completion",)
+                        if part in self.templates)
+        return Example(parts.get("prompt", ""), parts["completion"], parts.get("system") or None, meta, context)
 
     def _render(self, part: str, template: jinja2.Template, record: dict) -> str:
         try:

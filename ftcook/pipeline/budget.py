@@ -27,10 +27,10 @@ class Budget:
     def tokens(self, example: Example) -> int:
         if self.format == CHAT:
             return chat_tokens(self.counter, example.to_record(CHAT)["messages"])
-        return sum(self.counter.count(text) for text in (example.system or "", example.prompt, example.completion))
+        return sum(self.counter.count(text) for text in example.texts())
 
     def surely_fits(self, example: Example) -> bool:
-        size = sum(len(t.encode("utf-8")) for t in (example.system or "", example.prompt, example.completion))
+        size = sum(len(t.encode("utf-8")) for t in example.texts())
         return size + _OVERHEAD <= self.max_tokens
 
     def fit(self, example: Example) -> list[Example | Skip]:

@@ -70,8 +70,7 @@ class Deduper:
 
     def check(self, example: Example) -> tuple[str, str] | None:
         """(reason, detail) for a duplicate or near-duplicate of an earlier example; else remember it."""
-        key = hashlib.blake2b(f"{example.system or ''}\x1f{example.prompt}\x1f{example.completion}".encode(),
-                              digest_size=16).digest()
+        key = hashlib.blake2b(example.key().encode(), digest_size=16).digest()
         first = self.seen.first_with(key, example.id)
         if first is not None:
             return "duplicate", f"same as {first}"

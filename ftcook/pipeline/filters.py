@@ -21,7 +21,7 @@ def reject(example: Example, min_chars: int,
         return "empty", "the completion is empty"
     if len(example.completion) < min_chars:
         return "too_short", f"{len(example.completion)} characters, fewer than {min_chars}"
-    found = sorted({t for text in (example.system or "", example.prompt, example.completion)
+    found = sorted({t for text in example.texts()
                     for t in special_tokens_in(text)})
     if found:
         return "special_token", f"contains {', '.join(found)}"

@@ -37,5 +37,6 @@ def normalise_text(text: str) -> str:
 
 def normalise_example(example: Example) -> Example:
     system = normalise_text(example.system) if example.system else None
+    context = tuple((role, normalise_text(content)) for role, content in example.context)
     return example.replace(prompt=normalise_text(example.prompt), completion=normalise_text(example.completion),
-                           system=system or None)
+                           system=system or None, context=context)

@@ -70,6 +70,9 @@ class Redactor:
                 redacted = self.text(value, names)
                 if redacted != value:
                     changes[part] = redacted
+        context = tuple((role, self.text(content, names)) for role, content in example.context)
+        if context != example.context:
+            changes["context"] = context
         if not changes:
             return example
         self.examples += 1

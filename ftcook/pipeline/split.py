@@ -21,6 +21,6 @@ def side(example: Example, valid_fraction: float, seed: int) -> str:
     if group:  # whole groups go to one side: the author recipe keeps whole chapters out of training
         key = f"{seed}\x1fgroup\x1f{group}".encode()
     else:
-        key = f"{seed}\x1f{example.system or ''}\x1f{example.prompt}\x1f{example.completion}".encode()
+        key = f"{seed}\x1f{example.key()}".encode()
     point = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / 2**64
     return VALID if point < valid_fraction else TRAIN

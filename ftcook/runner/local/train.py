@@ -150,8 +150,8 @@ def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: 
         disable_tqdm=True, dataloader_num_workers=0, dataset_num_proc=None, save_only_model=False,
         completion_only_loss=True,
     )
-    lora = LoraConfig(r=settings["rank"], lora_alpha=settings["alpha"], lora_dropout=0.05, target_modules="all-linear",
-                      task_type="CAUSAL_LM")
+    lora = LoraConfig(r=settings["rank"], lora_alpha=settings["alpha"], lora_dropout=params.options.dropout,
+                      target_modules="all-linear", task_type="CAUSAL_LM")
     trainer = SFTTrainer(model=model, args=config, train_dataset=HFDataset.from_list(train_rows),
                          eval_dataset=HFDataset.from_list(valid_rows) if valid_rows else None,
                          processing_class=tokenizer, peft_config=lora, callbacks=[reporter])
