@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -45,6 +46,8 @@ def parse_options(model: type[PluginOptions], values: dict[str, Any], owner: str
     if unknown:
         known = ", ".join(fields) or "none"
         raise UsageError(f"{owner} has no option '{unknown[0]}' - its options: {known}")
+    values = {key: [value] if isinstance(value, str) and typing.get_origin(fields[key].annotation) is list else value
+              for key, value in values.items()}  # '-o me=Ada' once is a list of one
     try:
         return model(**values)
     except ValidationError as error:

@@ -19,8 +19,8 @@ from .home import user_recipes_dir
 hookspec = pluggy.HookspecMarker("ftcook")
 hookimpl = pluggy.HookimplMarker("ftcook")
 
-BUILTIN_MODULES = ("ftcook.recipes.author", "ftcook.recipes.email", "ftcook.recipes.language", "ftcook.recipes.table",
-                   "ftcook.runner.local", "ftcook.runner.openai_api")
+BUILTIN_MODULES = ("ftcook.recipes.author", "ftcook.recipes.chat", "ftcook.recipes.email", "ftcook.recipes.language",
+                   "ftcook.recipes.table", "ftcook.runner.local", "ftcook.runner.openai_api")
 
 
 class Specs:

@@ -186,9 +186,9 @@ class Stages:
         if problem:
             self.ledger.skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []
-        if self.redactor is not None:
-            example = self.redactor.redact(example)
-        pieces = self.budget.fit(self.recipe.redact(example))
+        if self.redactor is not None:  # the privacy gate, then the recipe's own (the chat recipe: people's names)
+            example = self.recipe.redact(self.redactor.redact(example))
+        pieces = self.budget.fit(example)
         self.ledger.split_parts += len(pieces) - 1
         kept = []
         for piece in pieces:

@@ -25,8 +25,9 @@ def run_preview(settings: BuildSettings, out: Console, as_json: bool = False) ->
     for number, example in enumerate(result.preview, 1):
         kinds = ", ".join(f"{n} {kind}" for kind, n in example.meta.get("redacted", {}).items())
         out.rule(f"{number}. {escape(example.id)}  ({kinds})")
-        for part in ("system", "prompt", "completion"):
-            value = getattr(example, part)
+        parts = [("system", example.system), *((f"earlier turn ({role})", text) for role, text in example.context),
+                 ("prompt", example.prompt), ("completion", example.completion)]
+        for part, value in parts:
             if value:
                 out.print(f"[bold]{part}[/bold]")
                 out.print(_highlight(value))

@@ -1,0 +1,102 @@
+"""Telegram Desktop's "Export chat history" JSON (``result.json``): one chat, or the full export with every chat
+under ``chats.list`` (and ``left_chats.list``).
+
+A message's ``text`` is a string or a list of strings and entity objects (bold, links, mentions), joined here into
+plain text. Service messages (joins, pins, calls) are system messages; stickers, photos, files and voice messages
+without text are media; ``reply_to_message_id`` links a reply to the message it answers; forwarded messages are
+marked (they are someone else's words).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from .message import ChatMessage, ExportError
+
+_MEDIA_KEYS = ("photo", "file", "media_type", "location_information", "contact_information", "poll", "game_title")
+
+
+def looks_like(head: str) -> bool:
+    """Whether the start of a JSON file is a Telegram export."""
+    return '"messages"' in head and ('"type": "personal_chat"' in head or '"chats"' in head or
+                                     '"date_unixtime"' in head or '"from_id"' in head or "_chat" in head)
+
+
+def read(path: Path) -> Iterator[ChatMessage]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        where = f"line {error.lineno}, column {error.colno}: {error.msg}" if isinstance(error, json.JSONDecodeError) \
+            else str(error)
+        raise ExportError(f"{path}: not valid JSON ({where}) - is the export complete? Export it again from "
+                          f"Telegram Desktop (Settings > Advanced > Export Telegram data, format JSON)") from None
+    chats = _chats(data)
+    if chats is None:
+        raise ExportError(f"{path}: JSON, but not a Telegram export (no 'messages' or 'chats' list)")
+    for number, chat in enumerate(chats, 1):
+        name = str(chat.get("name") or chat.get("id") or f"chat {number}")
+        for message in chat.get("messages") or []:
+            if isinstance(message, dict):
+                yield _message(message, name, f"{path.name}: chat {name!r}, message {message.get('id', '?')}")
+
+
+def _chats(data) -> list[dict] | None:
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("messages"), list):
+        return [data]
+    if isinstance(data.get("chats"), dict):
+        chats = list(data["chats"].get("list") or [])
+        left = data.get("left_chats")
+        return chats + (list(left.get("list") or []) if isinstance(left, dict) else [])
+    return None
+
+
+def _message(message: dict, chat: str, place: str) -> ChatMessage:
+    text = plain_text(message.get("text"))
+    when = _date(message)
+    ident = str(message["id"]) if "id" in message else None
+    reply = message.get("reply_to_message_id")
+    common = {"id": ident, "reply_to": str(reply) if reply is not None else None,
+              "sender_id": message.get("from_id") or message.get("actor_id"),
+              "forwarded": bool(message.get("forwarded_from")), "edited": bool(message.get("edited"))}
+    if message.get("type") == "service":
+        return ChatMessage(chat, place, str(message.get("actor") or ""), when, text or str(message.get("action")),
+                           "system", **common)
+    sender = str(message.get("from") or message.get("from_id") or "")
+    if message.get("media_type") in ("sticker", "animation") and not text:
+        return ChatMessage(chat, place, sender, when, message.get("sticker_emoji") or "", "sticker", **common)
+    if not text.strip():
+        kind = "media" if any(k in message for k in _MEDIA_KEYS) else "deleted"
+        return ChatMessage(chat, place, sender, when, "", kind, **common)
+    return ChatMessage(chat, place, sender, when, text, "text", **common)
+
+
+def plain_text(value) -> str:
+    """A message's text: a string, or a list of strings and entities (``{"type": "bold", "text": "hi"}``).
+
+    >>> plain_text(["See ", {"type": "link", "text": "example.org"}, " now"])
+    'See example.org now'
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in value
+                       if isinstance(part, (str, dict)))
+    return ""
+
+
+def _date(message: dict) -> datetime | None:
+    """The date as the export wrote it (the exporting machine's local time; the same on every machine that reads
+    it), else from ``date_unixtime`` in UTC."""
+    try:
+        return datetime.fromisoformat(str(message.get("date")))
+    except (ValueError, TypeError):
+        pass
+    try:
+        return datetime.fromtimestamp(int(message["date_unixtime"]), tz=timezone.utc).replace(tzinfo=None)
+    except (KeyError, ValueError, TypeError, OverflowError):
+        return None

@@ -1,0 +1,260 @@
+"""The ``chat`` recipe: a model that talks like you, from your chat exports (WhatsApp, Telegram).
+
+Every message of the sources is one item. Your messages become examples: consecutive messages of yours within
+``merge_minutes`` are one turn; each turn of yours that answers someone is the completion, with what they said
+since your last turn as the prompt and the earlier turns of the session as context (multi-turn chat messages).
+Everything else is skipped with a reason: other people's messages (context only), system lines, media, stickers,
+deleted messages, turns of yours that answer nobody. The privacy gate is on by default: phone numbers, addresses
+and links with tokens become placeholders, and so do the other people's names, which the export itself lists.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import zipfile
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterator
+
+from pydantic import Field
+
+from ftcook.chat import telegram, whatsapp
+from ftcook.chat.message import ChatMessage, ExportError
+from ftcook.chat.shape import Reply, Turn, replies, sessions, turns
+from ftcook.errors import UsageError
+from ftcook.pipeline.ledger import Skip
+from ftcook.plugins import hookimpl
+from ftcook.recipes.base import Recipe, RecipeOptions
+
+_KIND_REASONS = {"system": "system_message", "media": "media_only", "sticker": "sticker", "deleted": "deleted"}
+
+
+class Chat(Recipe):
+    """Talk like you: your replies in chats, from WhatsApp and Telegram exports."""
+
+    name = "chat"
+    inputs = (".txt", ".zip", ".json")
+    min_chars = 1
+    redact_default = True
+    reasons = {
+        "not_mine": "someone else's message (the context and prompts of your replies)",
+        "system_message": "a line the app wrote: encryption notice, joins, leaves, number changes, calls",
+        "media_only": "a photo, video, voice message, document or contact without text",
+        "sticker": "a sticker or GIF",
+        "deleted": "a deleted message",
+        "forwarded": "a message you forwarded: someone else's words",
+        "merged": "a message of yours merged into the turn it continues (same sender, within merge_minutes); "
+                  "the id names the turn",
+        "opens_conversation": "a turn of yours that answers nobody: the first of a session, or after your own "
+                              "turn once merge_minutes passed",
+        "other_chat": "a message of a chat left out by -o chats= or -o one_to_one=true",
+        "not_a_chat_export": "a file that is not a chat export this recipe reads",
+        "unreadable_export": "a chat export that cannot be read (cut short, not valid JSON); the detail says where",
+    }
+
+    class Options(RecipeOptions):
+        me: list[str] = Field(default_factory=list, description="your name or user id as the export writes it "
+                              "(repeat -o me= for each: the same person on two apps). Without it the recipe lists "
+                              "the senders and stops")
+        merge_minutes: float = Field(10, ge=0, description="a sender's consecutive messages within this many "
+                                                           "minutes of each other are one turn")
+        session_hours: float = Field(4, gt=0, description="a gap this long starts a new conversation: no context "
+                                                          "crosses it")
+        context_turns: int = Field(8, ge=0, le=100, description="most earlier turns of the session given as "
+                                                                "context (before the turns you answer)")
+        context_tokens: int = Field(512, ge=0, description="most tokens of context; the oldest turns go first")
+        chats: list[str] = Field(default_factory=list, description="only these chats (names as the export writes "
+                                 "them; '*' patterns work, e.g. -o chats='Family*'); repeatable")
+        one_to_one: bool = Field(False, description="only chats with one other person (no groups)")
+        region: str = Field("US", min_length=2, max_length=2, description="country for phone numbers written "
+                            "without +country code, for redaction (ISO 3166: US, DE, FR, GB, ...)")
+
+    def __init__(self, options=None, **kwargs):
+        super().__init__(options, **kwargs)
+        self._names: dict[str, str] = {}  # other people's names -> <PERSON_n>
+        self._pattern: re.Pattern | None = None
+        self._stats: Counter[str] = Counter()
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
+        chats: dict[tuple[str, str], list[ChatMessage]] = defaultdict(list)
+        for item in self._read(sources):
+            if isinstance(item, Skip):
+                yield item
+            else:
+                chats[(item.place.split(":", 1)[0], item.chat)].append(item)
+        senders = Counter(m.sender for messages in chats.values() for m in messages if m.kind != "system")
+        me_names = self._who_is_me(senders)
+        self._learn_names(senders, me_names)
+        for (_, chat), messages in chats.items():
+            yield from self._chat(chat, messages, me_names)
+
+    def _read(self, sources: list[Path]) -> Iterator[ChatMessage | Skip]:
+        for path in self.files(sources):
+            if isinstance(path, Skip):
+                yield path
+                continue
+            reader = _reader(path)
+            if reader is None:
+                yield Skip(str(path), "not_a_chat_export", detail="not a WhatsApp export (.txt or .zip) or a "
+                                                                  "Telegram result.json")
+                continue
+            try:
+                yield from reader(path)
+            except (ExportError, zipfile.BadZipFile, OSError) as error:
+                yield Skip(str(path), "unreadable_export", detail=str(error))
+
+    def _who_is_me(self, senders: Counter) -> set[str]:
+        if not senders:
+            raise UsageError("No messages found in the sources - point the chat recipe at WhatsApp exports (.txt "
+                             "or .zip) or Telegram's result.json")
+        rows = "\n".join(f"  {n:>7,}  {name}" for name, n in senders.most_common(10))
+        if not self.options.me:
+            raise UsageError(f"Which sender is you? The chat recipe learns from your messages and does not guess.\n"
+                             f"Senders with the most messages:\n{rows}\n"
+                             f"Confirm with -o me=\"{senders.most_common(1)[0][0]}\" (repeat -o me=... for each "
+                             f"name you have, e.g. on two apps)")
+        wanted = {m.casefold() for m in self.options.me}
+        found = {name for name in senders if name.casefold() in wanted}
+        if not found:
+            raise UsageError(f"No message is from {', '.join(self.options.me)}. Senders with the most messages:\n"
+                             f"{rows}\nUse the name exactly as the export writes it: -o me=\"NAME\"")
+        return found
+
+    # --- shaping -------------------------------------------------------------------------------------------
+
+    def _chat(self, chat: str, messages: list[ChatMessage], me_names: set[str]) -> Iterator[dict | Skip]:
+        people = {m.sender for m in messages if m.kind != "system" and m.sender}
+        group_chat = len(people - me_names) > 1
+        if not self._wanted(chat, group_chat):
+            for message in messages:
+                yield Skip(message.place, "other_chat", excerpt=message.text)
+            return
+        self._stats["chats"] += 1
+        by_id = {m.id: m for m in messages if m.id is not None}
+        texts = []
+        for message in messages:
+            reason = _KIND_REASONS.get(message.kind) or ("forwarded" if message.forwarded and message.sender in
+                                                        me_names else None)
+            if reason:
+                yield Skip(message.place, reason, excerpt=message.text)
+            else:
+                texts.append(message)
+        o = self.options
+        all_turns = turns(texts, lambda m: m.sender in me_names, timedelta(minutes=o.merge_minutes))
+        for number, session in enumerate(sessions(all_turns, timedelta(hours=o.session_hours))):
+            for turn in session:
+                if not turn.mine:
+                    yield from (Skip(m.place, "not_mine", excerpt=m.text) for m in turn.messages)
+            for found in replies(session, number, o.context_turns):
+                if isinstance(found, Turn):
+                    yield from (Skip(m.place, "opens_conversation", excerpt=m.text) for m in found.messages)
+                    continue
+                yield self._record(chat, group_chat, found, by_id)
+                yield from (Skip(m.place, "merged", detail=f"into {found.turn.first.place}", excerpt=m.text)
+                            for m in found.turn.messages[1:])
+
+    def _wanted(self, chat: str, group_chat: bool) -> bool:
+        if self.options.one_to_one and group_chat:
+            return False
+        return not self.options.chats or any(fnmatch.fnmatchcase(chat.casefold(), p.casefold())
+                                             for p in self.options.chats)
+
+    def _record(self, chat: str, group_chat: bool, reply: Reply, by_id: dict) -> dict:
+        lines = [_line(m) for t in reply.prompt for m in t.messages]
+        quoted = by_id.get(reply.turn.first.reply_to)
+        shown = {id(m) for t in reply.prompt + reply.context for m in t.messages}
+        if quoted is not None and id(quoted) not in shown:
+            lines.insert(0, {**_line(quoted), "quoted": True})
+        context = self._fit_context(reply.context, sum(self._count(line["text"]) for line in lines))
+        self._stats["examples"] += 1
+        return {"id": reply.turn.first.place, "group": f"{chat} / session {reply.session + 1}", "chat": chat,
+                "group_chat": group_chat, "me": reply.turn.sender, "lines": lines, "text": reply.turn.text,
+                "context": context}
+
+    def _fit_context(self, earlier: list[Turn], used: int) -> list[dict]:
+        """The earlier turns as context records, newest kept first, within ``context_tokens``."""
+        out: list[dict] = []
+        budget = self.options.context_tokens - used
+        for turn in reversed(earlier):
+            tokens = self._count(turn.text)
+            if tokens > budget:
+                break
+            budget -= tokens
+            out.insert(0, {"role": "assistant", "text": turn.text} if turn.mine else
+                       {"role": "user", "lines": [_line(m) for m in turn.messages]})
+        while out and out[0]["role"] == "assistant":
+            out.pop(0)
+        return out
+
+    def _count(self, text: str) -> int:
+        return self.counter.count(text) if self.counter is not None else len(text) // 4
+
+    # --- privacy ---------------------------------------------------------------------------------------------
+
+    def redaction(self) -> dict:
+        return {"region": self.options.region}
+
+    def _learn_names(self, senders: Counter, me_names: set[str]) -> None:
+        """Other people's names as the export lists them, most frequent first, each with a placeholder; a first
+        name of several words stands for its person too, unless it is yours or someone else's."""
+        others = [name for name, _ in senders.most_common() if name and name not in me_names]
+        mine = {part.casefold() for name in me_names for part in name.split()}
+        firsts = Counter(name.split()[0] for name in others if len(name.split()) > 1)
+        for number, name in enumerate(others, 1):
+            self._names[name] = f"<PERSON_{number}>"
+            first = name.split()[0]
+            if len(name.split()) > 1 and len(first) > 2 and firsts[first] == 1 and first.casefold() not in mine \
+                    and first not in self._names:
+                self._names[first] = f"<PERSON_{number}>"
+        if self._names:
+            alternatives = "|".join(re.escape(n) for n in sorted(self._names, key=len, reverse=True))
+            self._pattern = re.compile(rf"(?<![\w@]){'(?:' + alternatives + ')'}(?!\w)")
+
+    def redact(self, example):
+        """Other people's names to their placeholders, in every turn."""
+        if self._pattern is None:
+            return example
+
+        found = Counter()
+
+        def names(text: str) -> str:
+            replaced, count = self._pattern.subn(lambda m: self._names[m.group(0)], text)
+            found["PERSON"] += count
+            return replaced
+
+        changed = example.replace(prompt=names(example.prompt), completion=names(example.completion),
+                                  context=tuple((role, names(text)) for role, text in example.context))
+        if not found:
+            return example
+        self._stats["names_replaced"] += found["PERSON"]
+        redacted = {**example.meta.get("redacted", {}), "PERSON": found["PERSON"]}
+        return changed.replace(meta={**example.meta, "redacted": redacted})
+
+    def stats(self) -> dict:
+        return {**dict(sorted(self._stats.items())), "people": len({v for v in self._names.values()})}
+
+
+def _line(message: ChatMessage) -> dict:
+    return {"speaker": message.sender, "text": message.text, "quoted": False}
+
+
+def _reader(path: Path):
+    """The reader for a file, by its content (not its name)."""
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return whatsapp.read
+    head = path.open("rb").read(8192).decode("utf-8", errors="replace")
+    if suffix == ".json" and telegram.looks_like(head):
+        return telegram.read
+    if suffix == ".txt" and whatsapp.looks_like(head.lstrip("\ufeff")):
+        return whatsapp.read
+    return None
+
+
+@hookimpl
+def register_recipes(register):
+    register(Chat)
