@@ -184,8 +184,13 @@ class Chat(Recipe):
             if tokens > budget:
                 break
             budget -= tokens
-            out.insert(0, {"role": "assistant", "text": turn.text} if turn.mine else
-                       {"role": "user", "lines": [_line(m) for m in turn.messages]})
+            lines = [_line(m) for m in turn.messages]
+            if turn.mine:
+                out.insert(0, {"role": "assistant", "text": turn.text})
+            elif out and out[0]["role"] == "user":  # people talking in a row: one user message, as in the prompt
+                out[0]["lines"][:0] = lines
+            else:
+                out.insert(0, {"role": "user", "lines": lines})
         while out and out[0]["role"] == "assistant":
             out.pop(0)
         return out
