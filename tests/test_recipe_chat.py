@@ -188,3 +188,19 @@ def test_bad_files_are_skipped_with_a_reason(tmp_path):
     assert by_id["photos.zip"]["reason"] == "unreadable_export" and "no WhatsApp chat" in by_id["photos.zip"]["detail"]
     assert by_id["garbage.txt"]["reason"] == by_id["empty.txt"]["reason"] == "not_a_chat_export"
     assert len(train) == 3 and good.exists()
+
+
+def test_the_sample_exports_are_what_their_script_writes_and_build(tmp_path):
+    import runpy
+
+    module = runpy.run_path(str(Path(__file__).parent.parent / "scripts" / "make_chat_sample.py"))
+    module["write"](tmp_path / "made")
+    shipped = module["OUT"]
+    for path in sorted(p for p in shipped.rglob("*") if p.is_file()):
+        assert (tmp_path / "made" / path.relative_to(shipped)).read_bytes() == path.read_bytes(), path
+    copied = invoke("samples", "copy", "chat", tmp_path / "mine")
+    assert copied.exit_code == 0, copied.output
+    result, train, skipped = chat_build(tmp_path, [tmp_path / "mine" / "chat"], me="Ada Byron")
+    assert len(train) == 20 and result.manifest["stats"]["chats"] == 3 and result.manifest["stats"]["people"] == 3
+    text = json.dumps(train, ensure_ascii=False)
+    assert not any(name in text for name in ("Sam", "Mia", "Jonas", "Lee", "Chen", "Weber", "555"))

@@ -42,7 +42,9 @@ _SYSTEM = re.compile(
     r"joined using this group's invite link| created group | created this group|^You created group|"
     r" added | removed | left$|^You were added| changed (the subject|this group's icon|the group description|"
     r"their phone number|to )|changed the group| is a contact\.?$|security code (with|changed)|"
-    r"disappearing messages|Missed (voice|video) call|^Waiting for this message)", re.I)
+    r"disappearing messages|Missed (voice|video) call|^Waiting for this message|hinzugefügt|entfernt$|"
+    r"hat die Gruppe verlassen|ist beigetreten|hat die Gruppe .* erstellt|añadió|salió del grupo|se unió|"
+    r"a ajouté|est parti|a rejoint|a créé le groupe)", re.I)
 _CHAT_NAME = re.compile(r"^WhatsApp[ _-]+(Chat|Unterhaltung|Chat de WhatsApp|Discussion)[ _-]+(with|mit|con|avec|"
                         r"-)?[ _-]*", re.I)
 
@@ -100,6 +102,11 @@ def parse(text: str, where: str, chat: str) -> Iterator[ChatMessage]:
         yield _message(chat, f"{where}:line {number}", when, body)
 
 
+def _is_system(sender: str, chat: str, text: str, marked: bool) -> bool:
+    """iOS writes system lines as messages, marked with U+200E, from the chat itself or naming who did what."""
+    return marked and (sender == chat or bool(_SYSTEM.search(text)))
+
+
 def _message(chat: str, place: str, when: datetime | None, body: str) -> ChatMessage:
     sender_match = _SENDER.match(body)
     if sender_match is None:
@@ -113,7 +120,7 @@ def _message(chat: str, place: str, when: datetime | None, body: str) -> ChatMes
         kind = "sticker" if _STICKER.search(text) else "media"
     elif _DELETED.match(text):
         kind = "deleted"
-    elif marked and _SYSTEM.search(text):  # iOS marks its system lines; "I added the file" is a message
+    elif _is_system(sender, chat, text, marked):  # "I added the file" is a message: no mark
         kind = "system"
     else:
         kind = "text"

@@ -27,6 +27,9 @@ SAMPLES = {
     "author": Sample("author", HERE / "author" / "the-lamplighter.epub", "author",
                      "'The Lamplighter of Vell', a six-chapter novella with dialogue, written for the project and "
                      "dedicated to the public domain (CC0 1.0); EPUB 3 with front and back matter"),
+    "chat": Sample("chat", HERE / "chat", "chat",
+                   "Ada Byron's chats (all invented): a WhatsApp Android export with Sam Lee (.txt), an iOS group "
+                   "export in German (.zip) and a Telegram Desktop result.json with Mia Chen; -o me=\"Ada Byron\""),
 }
 
 
@@ -40,5 +43,8 @@ def copy_sample(name: str, folder: Path) -> Path:
     sample = get_sample(name)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / sample.path.name
-    shutil.copyfile(sample.path, target)
+    if sample.path.is_dir():
+        shutil.copytree(sample.path, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        shutil.copyfile(sample.path, target)
     return target
