@@ -204,3 +204,70 @@ def test_the_sample_exports_are_what_their_script_writes_and_build(tmp_path):
     assert len(train) == 20 and result.manifest["stats"]["chats"] == 3 and result.manifest["stats"]["people"] == 3
     text = json.dumps(train, ensure_ascii=False)
     assert not any(name in text for name in ("Sam", "Mia", "Jonas", "Lee", "Chen", "Weber", "555"))
+
+
+def test_discord_replies_system_messages_and_attachments(tmp_path):
+    from compose.chats import discord_json
+
+    messages = [(at(0), "2", "Sam Lee", "anyone up for a raid tonight?"), (at(1), "2", "Sam Lee", ""),
+                (at(2), "1", "Ada Byron", "yes!! give me 10 min"), (at(3), "3", "Mia Chen", "Sam started a call."),
+                (at(4), "2", "Sam Lee", "cool"), (at(5), "1", "Ada Byron", "ok ready")]
+    extra = {1: {"attachments": [{"id": "a", "fileName": "map.png"}]}, 3: {"type": "Call"},
+             5: {"type": "Reply", "reference": {"messageId": "9000"}}}
+    path = tmp_path / "Direct Messages - sam [77].json"
+    path.write_text(discord_json("sam", messages, extra=extra), encoding="utf-8")
+    result, train, skipped = chat_build(tmp_path, [path], me="Ada Byron", context_turns=0)
+    assert [r["messages"][-1]["content"] for r in train] == ["yes!! give me 10 min", "ok ready"]
+    assert train[1]["messages"][-2]["content"] == "> <PERSON_1>: anyone up for a raid tonight?\ncool"
+    assert {s["reason"] for s in skipped} == {"media_only", "system_message", "not_mine"}
+    assert result.ledger.records == len(messages)
+
+
+def test_messenger_mojibake_order_and_files(tmp_path):
+    from compose.chats import messenger_json
+
+    folder = tmp_path / "inbox" / "samlee_1"
+    folder.mkdir(parents=True)
+    first = [(at(0), "Sam Lée", {"content": "tu viens ce soir ? 😀"}), (at(1), "Ada Byron", {"content": "oui ! à 20h"})]
+    second = [(at(2), "Sam Lée", {"photos": [{"uri": "photos/1.jpg"}]}),
+              (at(3), "Sam Lée", {"content": "Sam Lée sent an attachment."}),
+              (at(4), "Ada Byron", {"content": "Ada Byron unsent a message"}),
+              (at(5), "Sam Lée", {"content": "génial"}), (at(6), "Ada Byron", {"content": "à tout à l'heure"})]
+    (folder / "message_2.json").write_text(messenger_json("Sam Lée", ["Sam Lée", "Ada Byron"], first), encoding="utf-8")
+    (folder / "message_1.json").write_text(messenger_json("Sam Lée", ["Sam Lée", "Ada Byron"], second),
+                                           encoding="utf-8")
+    _, train, skipped = chat_build(tmp_path, [tmp_path / "inbox"], me="Ada Byron")
+    assert [[m["content"] for m in r["messages"][1:]] for r in train] == [
+        ["tu viens ce soir ? 😀", "oui ! à 20h"],
+        ["tu viens ce soir ? 😀", "oui ! à 20h", "génial", "à tout à l'heure"]]
+    assert sorted(s["reason"] for s in skipped) == ["deleted", "media_only", "media_only", "not_mine", "not_mine"]
+
+
+def test_slack_folders_and_zips_threads_and_mentions(tmp_path):
+    from compose.chats import write_slack
+
+    base = T0.replace(tzinfo=None).timestamp()
+    ts = lambda minutes: f"{base + minutes * 60:.6f}"  # noqa: E731
+    users = {"U1": "Ada Byron", "U2": "Sam Lee", "U3": "Mia Chen"}
+    general = [{"user": "U2", "text": "deploy is done <@U1> :tada:", "ts": ts(0)},
+               {"user": "U1", "text": "nice, checking <https://status.example.org|the status page> now",
+                "ts": ts(2)},
+               {"user": "U3", "subtype": "channel_join", "text": "<@U3> has joined the channel", "ts": ts(3)},
+               {"user": "U3", "text": "can someone review my PR?", "ts": ts(10), "thread_ts": ts(10)},
+               {"user": "U1", "text": "on it", "ts": ts(12), "thread_ts": ts(10)},
+               {"user": "U2", "text": "", "files": [{"name": "log.txt"}], "ts": ts(13)}]
+    export = write_slack(tmp_path / "export", users, {"general": general})
+    result, train, skipped = chat_build(tmp_path, [export], me="U1")  # a user id works as -o me
+    assert [r["messages"][1:] for r in train] == [
+        [{"role": "user", "content": "<PERSON_1>: deploy is done @Ada Byron :tada:"},
+         {"role": "assistant", "content": "nice, checking the status page now"}],
+        [{"role": "user", "content": "> <PERSON_2>: can someone review my PR?"},
+         {"role": "assistant", "content": "on it"}]]
+    assert result.ledger.records == len(general)
+    assert {s["reason"] for s in skipped} == {"not_mine", "system_message", "media_only"}
+    packed = tmp_path / "slack.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        for path in export.rglob("*.json"):
+            archive.write(path, f"My Workspace Slack export/{path.relative_to(export)}")
+    _, from_zip, _ = chat_build(tmp_path / "z", [packed], me="Ada Byron")
+    assert [r["messages"] for r in from_zip] == [r["messages"] for r in train]

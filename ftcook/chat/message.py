@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from pathlib import Path
 
 #: what a message is: text to learn from, or one of the reasons it is not
 KINDS = ("text", "media", "sticker", "deleted", "system")
@@ -22,7 +24,33 @@ class ChatMessage:
     sender_id: str | None = None  # the app's user id (Telegram "user123", Slack "U024BE7LH")
     forwarded: bool = False
     edited: bool = False
+    conversation: str = ""  # what the message belongs to across files: a WhatsApp file, a Telegram chat id,
+    # a Messenger thread, a Discord channel, a Slack channel or thread ("" = the file and the chat's name)
 
 
 class ExportError(Exception):
     """A file in a known export format that cannot be read: ``str(error)`` says where and why."""
+
+
+def load_json(path: Path, export_hint: str):
+    """A whole JSON export, or an ``ExportError`` that names the line and column where it breaks."""
+    try:
+        return json.loads(path.read_bytes())
+    except json.JSONDecodeError as error:
+        raise ExportError(f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}) - is the "
+                          f"export complete? Export it again ({export_hint})") from None
+    except UnicodeDecodeError as error:
+        raise ExportError(f"{path}: not UTF-8 JSON ({error}) - export it again ({export_hint})") from None
+
+
+def utc(value) -> datetime | None:
+    """An ISO 8601 time as a naive UTC datetime (a zone-less time as written), or None when it is not one.
+
+    >>> utc("2024-12-30T10:00:00.5+01:00"), utc("2024-12-30T10:00:00"), utc("soon")
+    (datetime.datetime(2024, 12, 30, 9, 0, 0, 500000), datetime.datetime(2024, 12, 30, 10, 0), None)
+    """
+    try:
+        stamp = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+    return stamp.astimezone(timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp

@@ -9,12 +9,11 @@ marked (they are someone else's words).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .message import ChatMessage, ExportError
+from .message import ChatMessage, ExportError, load_json
 
 _MEDIA_KEYS = ("photo", "file", "media_type", "location_information", "contact_information", "poll", "game_title")
 
@@ -26,21 +25,18 @@ def looks_like(head: str) -> bool:
 
 
 def read(path: Path) -> Iterator[ChatMessage]:
-    try:
-        data = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        where = f"line {error.lineno}, column {error.colno}: {error.msg}" if isinstance(error, json.JSONDecodeError) \
-            else str(error)
-        raise ExportError(f"{path}: not valid JSON ({where}) - is the export complete? Export it again from "
-                          f"Telegram Desktop (Settings > Advanced > Export Telegram data, format JSON)") from None
+    data = load_json(path, "Telegram Desktop: Settings > Advanced > Export Telegram data, format JSON")
     chats = _chats(data)
     if chats is None:
         raise ExportError(f"{path}: JSON, but not a Telegram export (no 'messages' or 'chats' list)")
     for number, chat in enumerate(chats, 1):
         name = str(chat.get("name") or chat.get("id") or f"chat {number}")
+        conversation = f"telegram:{chat.get('id', name)}"
         for message in chat.get("messages") or []:
             if isinstance(message, dict):
-                yield _message(message, name, f"{path.name}: chat {name!r}, message {message.get('id', '?')}")
+                found = _message(message, name, f"{path.name}: chat {name!r}, message {message.get('id', '?')}")
+                found.conversation = conversation
+                yield found
 
 
 def _chats(data) -> list[dict] | None:

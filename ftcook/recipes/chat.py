@@ -1,4 +1,5 @@
-"""The ``chat`` recipe: a model that talks like you, from your chat exports (WhatsApp, Telegram).
+"""The ``chat`` recipe: a model that talks like you, from your chat exports (WhatsApp, Telegram, Discord,
+Messenger/Instagram, Slack).
 
 Every message of the sources is one item. Your messages become examples: consecutive messages of yours within
 ``merge_minutes`` are one turn; each turn of yours that answers someone is the completion, with what they said
@@ -14,13 +15,13 @@ import fnmatch
 import re
 import zipfile
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 from pydantic import Field
 
-from ftcook.chat import telegram, whatsapp
+from ftcook.chat.sources import exports
 from ftcook.chat.message import ChatMessage, ExportError
 from ftcook.chat.shape import Reply, Turn, replies, sessions, turns
 from ftcook.errors import UsageError
@@ -32,7 +33,7 @@ _KIND_REASONS = {"system": "system_message", "media": "media_only", "sticker": "
 
 
 class Chat(Recipe):
-    """Talk like you: your replies in chats, from WhatsApp and Telegram exports."""
+    """Talk like you: your replies in chats, from WhatsApp, Telegram, Discord, Messenger and Slack exports."""
 
     name = "chat"
     inputs = (".txt", ".zip", ".json")
@@ -50,7 +51,8 @@ class Chat(Recipe):
         "opens_conversation": "a turn of yours that answers nobody: the first of a session, or after your own "
                               "turn once merge_minutes passed",
         "other_chat": "a message of a chat left out by -o chats= or -o one_to_one=true",
-        "not_a_chat_export": "a file that is not a chat export this recipe reads",
+        "not_a_chat_export": "a file that is not a chat export this recipe reads (a Slack export's own files are "
+                             "read through its folder)",
         "unreadable_export": "a chat export that cannot be read (cut short, not valid JSON); the detail says where",
     }
 
@@ -76,41 +78,44 @@ class Chat(Recipe):
         self._names: dict[str, str] = {}  # other people's names -> <PERSON_n>
         self._pattern: re.Pattern | None = None
         self._stats: Counter[str] = Counter()
+        self._by_id: dict[tuple[str, str], ChatMessage] = {}
 
     # --- reading ---------------------------------------------------------------------------------------------
 
     def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
-        chats: dict[tuple[str, str], list[ChatMessage]] = defaultdict(list)
+        conversations: dict[str, list[ChatMessage]] = defaultdict(list)
         for item in self._read(sources):
             if isinstance(item, Skip):
                 yield item
             else:
-                chats[(item.place.split(":", 1)[0], item.chat)].append(item)
-        senders = Counter(m.sender for messages in chats.values() for m in messages if m.kind != "system")
-        me_names = self._who_is_me(senders)
-        self._learn_names(senders, me_names)
-        for (_, chat), messages in chats.items():
-            yield from self._chat(chat, messages, me_names)
+                conversations[item.conversation or f"{item.place.split(':', 1)[0]}|{item.chat}"].append(item)
+        everyone = [m for messages in conversations.values() for m in messages if m.kind != "system" and m.sender]
+        me_names = self._who_is_me(everyone)
+        self._learn_names(Counter(m.sender for m in everyone), me_names)
+        self._by_id = {(m.chat, m.id): m for messages in conversations.values() for m in messages
+                       if m.id is not None}  # what a reply answers may be in another conversation (a thread)
+        for messages in conversations.values():
+            messages.sort(key=lambda m: (m.time is not None, m.time or datetime.min))  # Messenger: newest first
+            yield from self._chat(messages[0].chat, messages, me_names)
 
     def _read(self, sources: list[Path]) -> Iterator[ChatMessage | Skip]:
-        for path in self.files(sources):
-            if isinstance(path, Skip):
-                yield path
+        for found in exports(self.files(sources), sources):
+            if isinstance(found, Skip):
+                yield found
                 continue
-            reader = _reader(path)
-            if reader is None:
-                yield Skip(str(path), "not_a_chat_export", detail="not a WhatsApp export (.txt or .zip) or a "
-                                                                  "Telegram result.json")
-                continue
+            reader, path = found
             try:
                 yield from reader(path)
             except (ExportError, zipfile.BadZipFile, OSError) as error:
                 yield Skip(str(path), "unreadable_export", detail=str(error))
 
-    def _who_is_me(self, senders: Counter) -> set[str]:
+    def _who_is_me(self, everyone: list[ChatMessage]) -> set[str]:
+        """The sender names that are you: ``-o me`` matches a name as the export writes it or a user id."""
+        senders = Counter(m.sender for m in everyone)
         if not senders:
-            raise UsageError("No messages found in the sources - point the chat recipe at WhatsApp exports (.txt "
-                             "or .zip) or Telegram's result.json")
+            raise UsageError("No messages found in the sources - point the chat recipe at chat exports: WhatsApp "
+                             "(.txt or .zip), Telegram (result.json), Discord (DiscordChatExporter JSON), "
+                             "Messenger or Instagram (message_1.json) or Slack (the export folder or zip)")
         rows = "\n".join(f"  {n:>7,}  {name}" for name, n in senders.most_common(10))
         if not self.options.me:
             raise UsageError(f"Which sender is you? The chat recipe learns from your messages and does not guess.\n"
@@ -118,7 +123,8 @@ class Chat(Recipe):
                              f"Confirm with -o me=\"{senders.most_common(1)[0][0]}\" (repeat -o me=... for each "
                              f"name you have, e.g. on two apps)")
         wanted = {m.casefold() for m in self.options.me}
-        found = {name for name in senders if name.casefold() in wanted}
+        found = {m.sender for m in everyone if m.sender.casefold() in wanted or (m.sender_id or "").casefold() in
+                 wanted}
         if not found:
             raise UsageError(f"No message is from {', '.join(self.options.me)}. Senders with the most messages:\n"
                              f"{rows}\nUse the name exactly as the export writes it: -o me=\"NAME\"")
@@ -130,11 +136,9 @@ class Chat(Recipe):
         people = {m.sender for m in messages if m.kind != "system" and m.sender}
         group_chat = len(people - me_names) > 1
         if not self._wanted(chat, group_chat):
-            for message in messages:
-                yield Skip(message.place, "other_chat", excerpt=message.text)
+            yield from (Skip(m.place, "other_chat", excerpt=m.text) for m in messages)
             return
         self._stats["chats"] += 1
-        by_id = {m.id: m for m in messages if m.id is not None}
         texts = []
         for message in messages:
             reason = _KIND_REASONS.get(message.kind) or ("forwarded" if message.forwarded and message.sender in
@@ -150,12 +154,20 @@ class Chat(Recipe):
                 if not turn.mine:
                     yield from (Skip(m.place, "not_mine", excerpt=m.text) for m in turn.messages)
             for found in replies(session, number, o.context_turns):
-                if isinstance(found, Turn):
-                    yield from (Skip(m.place, "opens_conversation", excerpt=m.text) for m in found.messages)
-                    continue
-                yield self._record(chat, group_chat, found, by_id)
-                yield from (Skip(m.place, "merged", detail=f"into {found.turn.first.place}", excerpt=m.text)
-                            for m in found.turn.messages[1:])
+                yield from self._example(chat, group_chat, found, number, me_names)
+
+    def _example(self, chat: str, group_chat: bool, found: Reply | Turn, number: int, me_names: set[str]):
+        """The record of a reply of yours (and a skip for each message merged into it); a turn that answers
+        nobody is one only when it replies to someone's message elsewhere (a Slack thread, a Telegram reply)."""
+        if isinstance(found, Turn):
+            quoted = self._quoted(found.first)
+            if quoted is None or quoted.sender in me_names:
+                yield from (Skip(m.place, "opens_conversation", excerpt=m.text) for m in found.messages)
+                return
+            found = Reply(found, [], [], number)
+        yield self._record(chat, group_chat, found)
+        yield from (Skip(m.place, "merged", detail=f"into {found.turn.first.place}", excerpt=m.text)
+                    for m in found.turn.messages[1:])
 
     def _wanted(self, chat: str, group_chat: bool) -> bool:
         if self.options.one_to_one and group_chat:
@@ -163,9 +175,12 @@ class Chat(Recipe):
         return not self.options.chats or any(fnmatch.fnmatchcase(chat.casefold(), p.casefold())
                                              for p in self.options.chats)
 
-    def _record(self, chat: str, group_chat: bool, reply: Reply, by_id: dict) -> dict:
+    def _quoted(self, message: ChatMessage) -> ChatMessage | None:
+        return self._by_id.get((message.chat, message.reply_to)) if message.reply_to else None
+
+    def _record(self, chat: str, group_chat: bool, reply: Reply) -> dict:
         lines = [_line(m) for t in reply.prompt for m in t.messages]
-        quoted = by_id.get(reply.turn.first.reply_to)
+        quoted = self._quoted(reply.turn.first)
         shown = {id(m) for t in reply.prompt + reply.context for m in t.messages}
         if quoted is not None and id(quoted) not in shown:
             lines.insert(0, {**_line(quoted), "quoted": True})
@@ -245,19 +260,6 @@ class Chat(Recipe):
 
 def _line(message: ChatMessage) -> dict:
     return {"speaker": message.sender, "text": message.text, "quoted": False}
-
-
-def _reader(path: Path):
-    """The reader for a file, by its content (not its name)."""
-    suffix = path.suffix.lower()
-    if suffix == ".zip":
-        return whatsapp.read
-    head = path.open("rb").read(8192).decode("utf-8", errors="replace")
-    if suffix == ".json" and telegram.looks_like(head):
-        return telegram.read
-    if suffix == ".txt" and whatsapp.looks_like(head.lstrip("\ufeff")):
-        return whatsapp.read
-    return None
 
 
 @hookimpl
