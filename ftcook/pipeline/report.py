@@ -8,6 +8,19 @@ from rich.text import Text
 from ..check.report import render as render_check
 
 
+def _breakdowns(out: Console, stats: dict, most: int = 10) -> None:
+    """A recipe's ``by_*`` stats (the chat recipe's ``by_chat``): a line per entry, the largest first."""
+    for key, table in stats.items():
+        if not key.startswith("by_") or not isinstance(table, dict) or not table:
+            continue
+        out.print(f"  {key.replace('_', ' ')}")
+        for name, row in list(table.items())[:most]:
+            out.print(f"    {name[:30]:<31}" + " · ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in row.items()),
+                      markup=False)
+        if len(table) > most:
+            out.print(f"    ... and {len(table) - most:,} more (manifest.json, stats.{key})")
+
+
 def render_build(result, out: Console, quiet: bool = False) -> None:
     ledger, manifest = result.ledger, result.manifest
     counts = manifest["counts"]
@@ -28,6 +41,7 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
     if numbers:
         line = " · ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in numbers.items())
         out.print(f"  {manifest['recipe']:<14}{line}")
+    _breakdowns(out, manifest.get("stats") or {})
     redaction = manifest.get("redaction") or {}
     if redaction.get("enabled"):
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in redaction["placeholders"].items()) or "nothing found"

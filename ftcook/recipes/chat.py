@@ -79,6 +79,7 @@ class Chat(Recipe):
         self._pattern: re.Pattern | None = None
         self._stats: Counter[str] = Counter()
         self._by_id: dict[tuple[str, str], ChatMessage] = {}
+        self._by_chat: dict[str, Counter] = defaultdict(lambda: Counter(examples=0, messages=0))
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -139,6 +140,7 @@ class Chat(Recipe):
             yield from (Skip(m.place, "other_chat", excerpt=m.text) for m in messages)
             return
         self._stats["chats"] += 1
+        self._by_chat[chat]["messages"] += len(messages)
         texts = []
         for message in messages:
             reason = _KIND_REASONS.get(message.kind) or ("forwarded" if message.forwarded and message.sender in
@@ -165,6 +167,7 @@ class Chat(Recipe):
                 yield from (Skip(m.place, "opens_conversation", excerpt=m.text) for m in found.messages)
                 return
             found = Reply(found, [], [], number)
+        self._by_chat[chat]["examples"] += 1
         yield self._record(chat, group_chat, found)
         yield from (Skip(m.place, "merged", detail=f"into {found.turn.first.place}", excerpt=m.text)
                     for m in found.turn.messages[1:])
@@ -255,7 +258,9 @@ class Chat(Recipe):
         return changed.replace(meta={**example.meta, "redacted": redacted})
 
     def stats(self) -> dict:
-        return {**dict(sorted(self._stats.items())), "people": len({v for v in self._names.values()})}
+        by_chat = dict(sorted(self._by_chat.items(), key=lambda item: (-item[1]["examples"], item[0])))
+        return {**dict(sorted(self._stats.items())), "people": len({v for v in self._names.values()}),
+                "by_chat": {chat: dict(counts) for chat, counts in by_chat.items()}}
 
 
 def _line(message: ChatMessage) -> dict:
