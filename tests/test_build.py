@@ -98,9 +98,11 @@ def test_the_split_is_stable_when_items_are_added(tmp_path):
                                     + ["{broken"]), {}),
     ("email", lambda d: shutil.copy(SAMPLE_MBOX, d / "sample.mbox"), {"me": "alice@example.org"}),
     ("author", lambda d: shutil.copy(SAMPLES["author"].path, d / "book.epub"), {"passage_tokens": "96"}),
+    ("chat", lambda d: shutil.copy(SAMPLES["chat"].path / "WhatsApp Chat with Sam Lee.txt", d / "chat.txt"),
+     {"me": "Ada Byron"}),
 ])
 def test_ledger_reconciles_for_every_recipe(tmp_path, recipe, make, options):
-    assert set(get_recipes()) == {"author", "email", "language", "table"}  # a new built-in recipe needs a case here
+    assert set(get_recipes()) == {"author", "chat", "email", "language", "table"}  # a new built-in recipe needs a case here
     make(tmp_path)
     source = next(p for p in tmp_path.iterdir() if p.is_file())
     result = build(BuildSettings(recipe=recipe, sources=[source], out=tmp_path / "ds", options=options))
@@ -214,16 +216,16 @@ def test_cli_build_prints_ledger_and_check(tmp_path, qa_csv):
 
 @pytest.mark.parametrize("args, message", [
     (["build", "nope", "x.csv", "--out", "ds"],
-     "Error: No recipe named 'nope' - 'ftcook recipes' lists them: author, email, language, table\n"),
+     "Error: No recipe named 'nope' - 'ftcook recipes' lists them: author, chat, email, language, table\n"),
     (["build", "tabel", "x.csv", "--out", "ds"],
-     "Error: No recipe named 'tabel' - did you mean 'table'? 'ftcook recipes' lists them: author, email, language, table\n"),
+     "Error: No recipe named 'tabel' - did you mean 'table'? 'ftcook recipes' lists them: author, chat, email, language, table\n"),
     (["build", "table", "x.csv", "--out", "ds", "-o", "colour=red"],
      "Error: Recipe 'table' has no option 'colour' - its options: prompt, completion, system\n"),
     (["build", "language", "x.txt", "--out", "ds", "-o", "max_tokens=many"],
      "Error: Recipe 'language', option max_tokens: Input should be a valid integer, unable to parse string as an "
      "integer (got 'many')\n"),
     (["templates", "show", "table/nope.j2"], "Error: No template named 'table/nope.j2' - see 'ftcook templates list'\n"),
-    (["recipes", "show", "nope"], "Error: No recipe named 'nope' - 'ftcook recipes' lists them: author, email, language, table\n"),
+    (["recipes", "show", "nope"], "Error: No recipe named 'nope' - 'ftcook recipes' lists them: author, chat, email, language, table\n"),
 ])
 def test_cli_errors_are_exact(args, message):
     result = invoke(*args)
