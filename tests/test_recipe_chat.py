@@ -184,7 +184,7 @@ def test_bad_files_are_skipped_with_a_reason(tmp_path):
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     _, train, skipped = chat_build(tmp_path, [tmp_path], me="Ada")
     by_id = {Path(s["id"]).name: s for s in skipped if s["reason"] in ("unreadable_export", "not_a_chat_export")}
-    assert by_id["cut.json"]["reason"] == "unreadable_export" and "line 1, column" in by_id["cut.json"]["detail"]
+    assert by_id["cut.json"]["reason"] == "unreadable_export" and "before the first message" in by_id["cut.json"]["detail"]
     assert by_id["photos.zip"]["reason"] == "unreadable_export" and "no WhatsApp chat" in by_id["photos.zip"]["detail"]
     assert by_id["garbage.txt"]["reason"] == by_id["empty.txt"]["reason"] == "not_a_chat_export"
     assert len(train) == 3 and good.exists()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from .message import ChatMessage, ExportError, load_json, utc
+from .message import ChatMessage, ExportError, stream_items, utc
 
 _TEXT_TYPES = ("Default", "Reply")
 
@@ -21,17 +21,26 @@ def looks_like(head: str) -> bool:
 
 
 def read(path: Path) -> Iterator[ChatMessage]:
-    data = load_json(path, "DiscordChatExporter (format: JSON)")
-    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
-        raise ExportError(f"{path}: JSON, but not a DiscordChatExporter export (no 'messages' list)")
-    channel = data.get("channel") or {}
-    guild = data.get("guild") or {}
-    name = str(channel.get("name") or channel.get("id") or path.stem)
-    chat = name if guild.get("name") in (None, "Direct Messages") else f"{guild.get('name')} #{name}"
-    conversation = f"discord:{channel.get('id') or path}"
-    for message in data["messages"]:
-        if isinstance(message, dict):
-            yield _message(message, chat, f"{path.name}: message {message.get('id', '?')}", conversation)
+    """The channel's messages, streamed (ijson): a file of any size takes little memory."""
+    import ijson
+
+    found: dict[str, dict] = {}
+    last = None
+    with open(path, "rb") as f:
+        try:
+            for _, message in stream_items(ijson.parse(f, use_float=True), {"messages.item": ""}, found,
+                                           keep={"guild", "channel"}):
+                channel, guild = found.get("channel", {}), found.get("guild", {})
+                name = str(channel.get("name") or channel.get("id") or path.stem)
+                chat = name if guild.get("name") in (None, "Direct Messages") else f"{guild.get('name')} #{name}"
+                last = f"message {message.get('id', '?')}"
+                yield _message(message, chat, f"{path.name}: {last}", f"discord:{channel.get('id') or path}")
+        except ijson.JSONError as error:
+            where = f"after {last}" if last else "before the first message"
+            raise ExportError(f"{path}: not valid JSON {where} ({error}) - export the channel again with "
+                              f"DiscordChatExporter (format: JSON)") from None
+    if last is None and "channel" not in found:
+        raise ExportError(f"{path}: JSON, but not a DiscordChatExporter export (no 'channel' or 'messages')")
 
 
 def _message(message: dict, chat: str, place: str, conversation: str) -> ChatMessage:

@@ -54,3 +54,26 @@ def utc(value) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return stamp.astimezone(timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+def stream_items(events, items: dict[str, str], scalars: dict[str, dict], keep: set[str] | None = None):
+    """(owner, object) for each JSON object at a prefix of ``items`` (prefix -> owner) among ijson ``events``,
+    built one at a time. The strings and numbers directly under the prefixes of ``keep`` (default: the owners:
+    a chat's name and id, which come before its messages) are kept in ``scalars[prefix]`` as they pass."""
+    import ijson
+
+    builder, owner = None, ""
+    owners = keep if keep is not None else set(items.values())
+    for prefix, event, value in events:
+        if builder is not None:
+            builder.event(event, value)
+            if not builder.containers:  # the object is closed
+                yield owner, builder.value
+                builder = None
+            continue
+        head, _, key = prefix.rpartition(".")
+        if event in ("string", "number") and head in owners:
+            scalars.setdefault(head, {})[key] = value
+        elif event == "start_map" and prefix in items:
+            owner, builder = items[prefix], ijson.ObjectBuilder()
+            builder.event(event, value)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .message import ChatMessage, ExportError, load_json
+from .message import ChatMessage, ExportError, stream_items
 
 _MEDIA_KEYS = ("photo", "file", "media_type", "location_information", "contact_information", "poll", "game_title")
 
@@ -24,41 +24,42 @@ def looks_like(head: str) -> bool:
                                      '"date_unixtime"' in head or '"from_id"' in head or "_chat" in head)
 
 
+#: where messages are, and the chat object they belong to: one chat, or every chat of a full export
+_MESSAGE_PREFIXES = {"messages.item": "", "chats.list.item.messages.item": "chats.list.item",
+                     "left_chats.list.item.messages.item": "left_chats.list.item"}
+
+
 def read(path: Path) -> Iterator[ChatMessage]:
-    data = load_json(path, "Telegram Desktop: Settings > Advanced > Export Telegram data, format JSON")
-    chats = _chats(data)
-    if chats is None:
+    """The messages of every chat of the export, streamed (ijson): a file of any size takes little memory."""
+    import ijson
+
+    chats: dict[str, dict] = {}
+    last = None
+    with open(path, "rb") as f:
+        try:
+            for owner, message in stream_items(ijson.parse(f, use_float=True), _MESSAGE_PREFIXES, chats):
+                chat = chats.get(owner, {})
+                name = str(chat.get("name") or chat.get("id") or "chat")
+                last = f"chat {name!r}, message {message.get('id', '?')}"
+                yield _message(message, name, f"{path.name}: {last}", f"telegram:{chat.get('id', name)}")
+        except ijson.JSONError as error:
+            where = f"after {last}" if last else "before the first message"
+            raise ExportError(f"{path}: not valid JSON {where} ({error}) - is the export complete? Export it "
+                              f"again (Telegram Desktop: Settings > Advanced > Export Telegram data, format "
+                              f"JSON)") from None
+    if last is None and not chats:
         raise ExportError(f"{path}: JSON, but not a Telegram export (no 'messages' or 'chats' list)")
-    for number, chat in enumerate(chats, 1):
-        name = str(chat.get("name") or chat.get("id") or f"chat {number}")
-        conversation = f"telegram:{chat.get('id', name)}"
-        for message in chat.get("messages") or []:
-            if isinstance(message, dict):
-                found = _message(message, name, f"{path.name}: chat {name!r}, message {message.get('id', '?')}")
-                found.conversation = conversation
-                yield found
 
 
-def _chats(data) -> list[dict] | None:
-    if not isinstance(data, dict):
-        return None
-    if isinstance(data.get("messages"), list):
-        return [data]
-    if isinstance(data.get("chats"), dict):
-        chats = list(data["chats"].get("list") or [])
-        left = data.get("left_chats")
-        return chats + (list(left.get("list") or []) if isinstance(left, dict) else [])
-    return None
-
-
-def _message(message: dict, chat: str, place: str) -> ChatMessage:
+def _message(message: dict, chat: str, place: str, conversation: str) -> ChatMessage:
     text = plain_text(message.get("text"))
     when = _date(message)
     ident = str(message["id"]) if "id" in message else None
     reply = message.get("reply_to_message_id")
     common = {"id": ident, "reply_to": str(reply) if reply is not None else None,
               "sender_id": message.get("from_id") or message.get("actor_id"),
-              "forwarded": bool(message.get("forwarded_from")), "edited": bool(message.get("edited"))}
+              "forwarded": bool(message.get("forwarded_from")), "edited": bool(message.get("edited")),
+              "conversation": conversation}
     if message.get("type") == "service":
         return ChatMessage(chat, place, str(message.get("actor") or ""), when, text or str(message.get("action")),
                            "system", **common)

@@ -10,11 +10,12 @@ notice, joins, leaves, number changes) are messages of their own kind, so the le
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from .message import ChatMessage, ExportError
 
@@ -55,25 +56,38 @@ def looks_like(head: str) -> bool:
 
 
 def read(path: Path) -> Iterator[ChatMessage]:
-    """The messages of an exported ``.txt`` file or of the chat file inside an export ``.zip``."""
+    """The messages of an exported ``.txt`` file or of the chat file inside an export ``.zip``, read line by line
+    (twice: once for the date order, once for the messages), so a file of any size takes little memory."""
     if path.suffix.lower() == ".zip":
         yield from _read_zip(path)
         return
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    yield from parse(text, path.name, chat_name(path.stem))
+
+    def lines() -> Iterator[str]:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+            yield from f
+
+    yield from parse_lines(lines, path.name, chat_name(path.stem))
 
 
 def _read_zip(path: Path) -> Iterator[ChatMessage]:
     with zipfile.ZipFile(path) as archive:
-        texts = [info for info in archive.infolist() if info.filename.lower().endswith(".txt")
-                 and not info.is_dir() and info.file_size < 512 * 1024 * 1024]
         found = False
-        for info in texts:
-            text = archive.read(info).decode("utf-8-sig", errors="replace")
-            if looks_like(text[:4000]):
-                found = True
-                name = chat_name(Path(info.filename).stem if Path(info.filename).stem != "_chat" else path.stem)
-                yield from parse(text, f"{path.name}!{info.filename}", name)
+        for info in archive.infolist():
+            if info.is_dir() or not info.filename.lower().endswith(".txt"):
+                continue
+            with archive.open(info) as f:
+                head = f.read(4000).decode("utf-8-sig", errors="replace")
+            if not looks_like(head):
+                continue
+            found = True
+
+            def lines(info=info) -> Iterator[str]:
+                with archive.open(info) as f:
+                    yield from io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="")
+
+            stem = Path(info.filename).stem
+            yield from parse_lines(lines, f"{path.name}!{info.filename}", chat_name(stem if stem != "_chat" else
+                                                                                   path.stem))
     if not found:
         raise ExportError(f"{path}: no WhatsApp chat (.txt with dated lines) inside the zip - export the chat "
                           f"again with 'Export chat' (with or without media)")
@@ -90,16 +104,34 @@ def chat_name(stem: str) -> str:
 
 def parse(text: str, where: str, chat: str) -> Iterator[ChatMessage]:
     """The messages of an export's text; ``where`` names the file in each message's place."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    headers = [(number, match) for number, line in enumerate(lines, 1) if (match := _HEADER.match(line))]
-    if not headers:
+    return parse_lines(lambda: iter(text.splitlines(keepends=True)), where, chat)
+
+
+def parse_lines(lines: Callable[[], Iterable[str]], where: str, chat: str) -> Iterator[ChatMessage]:
+    """The messages of an export whose lines ``lines()`` gives (it is called twice)."""
+    dates, twelve_hour = [], False
+    for line in lines():
+        match = _HEADER.match(line)
+        if match:
+            dates.append(match.group("date"))
+            twelve_hour = twelve_hour or bool(match.group("ampm"))
+            if len(dates) >= 20_000:
+                break
+    if not dates:
         raise ExportError(f"{where}: no line starts with a date and time - is this a WhatsApp export?")
-    order = date_order([m.group("date") for _, m in headers], any(m.group("ampm") for _, m in headers))
-    for index, (number, match) in enumerate(headers):
-        end = headers[index + 1][0] - 1 if index + 1 < len(headers) else len(lines)
-        body = "\n".join([match.group("rest"), *lines[number:end]]).rstrip()
-        when = _time(match, order)
-        yield _message(chat, f"{where}:line {number}", when, body)
+    order = date_order(dates, twelve_hour)
+    header, body = None, []
+    for number, line in enumerate(lines(), 1):
+        line = line.rstrip("\r\n")
+        match = _HEADER.match(line)
+        if match is None:
+            body.append(line)
+            continue
+        if header is not None:
+            yield _message(chat, f"{where}:line {header[0]}", _time(header[1], order), "\n".join(body).rstrip())
+        header, body = (number, match), [match.group("rest")]
+    if header is not None:
+        yield _message(chat, f"{where}:line {header[0]}", _time(header[1], order), "\n".join(body).rstrip())
 
 
 def _is_system(sender: str, chat: str, text: str, marked: bool) -> bool:
