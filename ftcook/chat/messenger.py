@@ -37,15 +37,31 @@ def fix_mojibake(text: str) -> str:
         return text
 
 
+_PART = re.compile(r"^message_(\d+)\.json$")
+
+
 def read(path: Path) -> Iterator[ChatMessage]:
-    data = load_json(path, "Facebook or Instagram: Download your information, format JSON")
-    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
-        raise ExportError(f"{path}: JSON, but not a Messenger export (no 'messages' list)")
-    chat = fix_mojibake(str(data.get("title") or path.parent.name))
-    conversation = f"messenger:{data.get('thread_path') or path.parent}"
-    for number, message in enumerate(data["messages"], 1):
-        if isinstance(message, dict):
-            yield _message(message, chat, f"{path.parent.name}/{path.name}: message {number}", conversation)
+    """The messages of a conversation in time order: ``path`` and, for a ``message_N.json``, the other parts of
+    the conversation in its folder (``sources`` gives only the first part)."""
+    parts = sorted((p for p in path.parent.glob("message_*.json") if _PART.match(p.name)),
+                   key=lambda p: int(_PART.match(p.name).group(1))) if _PART.match(path.name) else [path]
+    found = []
+    for part in parts:
+        data = load_json(part, "Facebook or Instagram: Download your information, format JSON")
+        if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+            raise ExportError(f"{part}: JSON, but not a Messenger export (no 'messages' list)")
+        chat = fix_mojibake(str(data.get("title") or part.parent.name))
+        conversation = f"messenger:{data.get('thread_path') or part.parent}"
+        found += [_message(m, chat, f"{part.parent.name}/{part.name}: message {n}", conversation)
+                  for n, m in enumerate(data["messages"], 1) if isinstance(m, dict)]
+    found.sort(key=lambda m: (m.time is not None, m.time or datetime.min))  # Meta writes the newest first
+    yield from found
+
+
+def is_later_part(path: Path) -> bool:
+    """``message_2.json`` and up: read with ``message_1.json``."""
+    match = _PART.match(path.name)
+    return bool(match) and int(match.group(1)) > 1 and (path.parent / "message_1.json").is_file()
 
 
 def _message(message: dict, chat: str, place: str, conversation: str) -> ChatMessage:

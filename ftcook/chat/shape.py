@@ -1,6 +1,6 @@
-"""From messages to examples: turns (a sender's consecutive messages within ``merge`` of each other), sessions
-(split where nobody wrote for ``gap``), and for each of your turns that answers someone, the turns before it in
-its session as context. Pure functions over ``ChatMessage`` lists; the recipe does the reading and the ledger."""
+"""From messages to examples: turns (a sender's consecutive messages within ``merge`` of each other), and for
+each of your turns that answers someone, the turns before it in its session as context. Pure functions over
+``ChatMessage`` lists; the recipe does the reading, cuts sessions (``within``) and keeps the ledger."""
 
 from __future__ import annotations
 
@@ -38,21 +38,10 @@ def turns(messages: list[ChatMessage], is_me: Callable[[ChatMessage], bool], mer
     out: list[Turn] = []
     for message in messages:
         last = out[-1] if out else None
-        if last is not None and last.sender == message.sender and _within(last.messages[-1], message, merge):
+        if last is not None and last.sender == message.sender and within(last.messages[-1], message, merge):
             last.messages.append(message)
         else:
             out.append(Turn(message.sender, is_me(message), [message]))
-    return out
-
-
-def sessions(all_turns: list[Turn], gap: timedelta) -> list[list[Turn]]:
-    """The turns split where ``gap`` passed between one turn's last message and the next turn's first."""
-    out: list[list[Turn]] = []
-    for turn in all_turns:
-        if out and _within(out[-1][-1].messages[-1], turn.first, gap):
-            out[-1].append(turn)
-        else:
-            out.append([turn])
     return out
 
 
@@ -85,7 +74,7 @@ def replies(session: list[Turn], number: int, most_turns: int) -> Iterator[Reply
         yield Reply(turn, session[start:index], earlier, number)
 
 
-def _within(before: ChatMessage, after: ChatMessage, window: timedelta) -> bool:
+def within(before: ChatMessage, after: ChatMessage, window: timedelta) -> bool:
     if before.time is None or after.time is None:
         return True  # no time to split at
     return timedelta(0) <= after.time - before.time <= window or after.time < before.time

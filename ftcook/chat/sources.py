@@ -25,7 +25,7 @@ def exports(files: Iterable[Path | Skip], sources: list[Path]) -> Iterator[tuple
     for path in files:
         if isinstance(path, Skip):
             yield path
-        elif not any(root in path.parents for root in roots):
+        elif not any(root in path.parents for root in roots) and not messenger.is_later_part(path):
             reader = reader_for(path)
             yield (reader, path) if reader is not None else Skip(
                 str(path), "not_a_chat_export", detail="not a WhatsApp, Telegram, Discord, Messenger or Slack export")

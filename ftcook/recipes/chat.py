@@ -15,7 +15,7 @@ import fnmatch
 import re
 import zipfile
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -23,7 +23,8 @@ from pydantic import Field
 
 from ftcook.chat.sources import exports
 from ftcook.chat.message import ChatMessage, ExportError
-from ftcook.chat.shape import Reply, Turn, replies, sessions, turns
+from ftcook.chat.index import MessageIndex
+from ftcook.chat.shape import Reply, Turn, replies, turns, within as _within
 from ftcook.errors import UsageError
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
@@ -78,41 +79,54 @@ class Chat(Recipe):
         self._names: dict[str, str] = {}  # other people's names -> <PERSON_n>
         self._pattern: re.Pattern | None = None
         self._stats: Counter[str] = Counter()
-        self._by_id: dict[tuple[str, str], ChatMessage] = {}
+        self._index: MessageIndex | None = None  # what replies quote, during a build
         self._by_chat: dict[str, Counter] = defaultdict(lambda: Counter(examples=0, messages=0))
 
     # --- reading ---------------------------------------------------------------------------------------------
 
     def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
-        conversations: dict[str, list[ChatMessage]] = defaultdict(list)
-        for item in self._read(sources):
+        """Two passes over the exports: the first counts who wrote (who you are, whose names to hide, which chats
+        are groups), the second shapes each conversation a session at a time, so memory stays small whatever
+        the size of the exports."""
+        found = list(exports(self.files(sources), sources))
+        census = _Census()
+        for message in self._read(found):
+            if isinstance(message, ChatMessage):
+                census.add(message)
+        me_names = self._who_is_me(census)
+        self._learn_names(census.senders, me_names)
+        gap = timedelta(hours=self.options.session_hours)
+        open_sessions: dict[str, list[ChatMessage]] = {}
+        with MessageIndex() as self._index:
+            for message in self._read(found):
+                if isinstance(message, Skip):
+                    yield message
+                    continue
+                key = _key(message)
+                kept = yield from self._arrive(message, census.group_chat(key, me_names), me_names)
+                if kept:
+                    session = open_sessions.setdefault(key, [])
+                    if session and not _within(session[-1], message, gap):
+                        yield from self._session(session, census.group_chat(key, me_names), me_names)
+                        session.clear()
+                    session.append(message)
+            for key, session in open_sessions.items():
+                yield from self._session(session, census.group_chat(key, me_names), me_names)
+
+    def _read(self, found: list) -> Iterator[ChatMessage | Skip]:
+        for item in found:
             if isinstance(item, Skip):
                 yield item
-            else:
-                conversations[item.conversation or f"{item.place.split(':', 1)[0]}|{item.chat}"].append(item)
-        everyone = [m for messages in conversations.values() for m in messages if m.kind != "system" and m.sender]
-        me_names = self._who_is_me(everyone)
-        self._learn_names(Counter(m.sender for m in everyone), me_names)
-        self._by_id = {(m.chat, m.id): m for messages in conversations.values() for m in messages
-                       if m.id is not None}  # what a reply answers may be in another conversation (a thread)
-        for messages in conversations.values():
-            messages.sort(key=lambda m: (m.time is not None, m.time or datetime.min))  # Messenger: newest first
-            yield from self._chat(messages[0].chat, messages, me_names)
-
-    def _read(self, sources: list[Path]) -> Iterator[ChatMessage | Skip]:
-        for found in exports(self.files(sources), sources):
-            if isinstance(found, Skip):
-                yield found
                 continue
-            reader, path = found
+            reader, path = item
             try:
                 yield from reader(path)
             except (ExportError, zipfile.BadZipFile, OSError) as error:
                 yield Skip(str(path), "unreadable_export", detail=str(error))
 
-    def _who_is_me(self, everyone: list[ChatMessage]) -> set[str]:
+    def _who_is_me(self, census: "_Census") -> set[str]:
         """The sender names that are you: ``-o me`` matches a name as the export writes it or a user id."""
-        senders = Counter(m.sender for m in everyone)
+        senders = census.senders
         if not senders:
             raise UsageError("No messages found in the sources - point the chat recipe at chat exports: WhatsApp "
                              "(.txt or .zip), Telegram (result.json), Discord (DiscordChatExporter JSON), "
@@ -124,8 +138,8 @@ class Chat(Recipe):
                              f"Confirm with -o me=\"{senders.most_common(1)[0][0]}\" (repeat -o me=... for each "
                              f"name you have, e.g. on two apps)")
         wanted = {m.casefold() for m in self.options.me}
-        found = {m.sender for m in everyone if m.sender.casefold() in wanted or (m.sender_id or "").casefold() in
-                 wanted}
+        found = {name for name, ids in census.ids.items()
+                 if name.casefold() in wanted or any(i.casefold() in wanted for i in ids)}
         if not found:
             raise UsageError(f"No message is from {', '.join(self.options.me)}. Senders with the most messages:\n"
                              f"{rows}\nUse the name exactly as the export writes it: -o me=\"NAME\"")
@@ -133,30 +147,31 @@ class Chat(Recipe):
 
     # --- shaping -------------------------------------------------------------------------------------------
 
-    def _chat(self, chat: str, messages: list[ChatMessage], me_names: set[str]) -> Iterator[dict | Skip]:
-        people = {m.sender for m in messages if m.kind != "system" and m.sender}
-        group_chat = len(people - me_names) > 1
-        if not self._wanted(chat, group_chat):
-            yield from (Skip(m.place, "other_chat", excerpt=m.text) for m in messages)
-            return
-        self._stats["chats"] += 1
-        self._by_chat[chat]["messages"] += len(messages)
-        texts = []
-        for message in messages:
-            reason = _KIND_REASONS.get(message.kind) or ("forwarded" if message.forwarded and message.sender in
-                                                        me_names else None)
-            if reason:
-                yield Skip(message.place, reason, excerpt=message.text)
-            else:
-                texts.append(message)
-        o = self.options
-        all_turns = turns(texts, lambda m: m.sender in me_names, timedelta(minutes=o.merge_minutes))
-        for number, session in enumerate(sessions(all_turns, timedelta(hours=o.session_hours))):
-            for turn in session:
-                if not turn.mine:
-                    yield from (Skip(m.place, "not_mine", excerpt=m.text) for m in turn.messages)
-            for found in replies(session, number, o.context_turns):
-                yield from self._example(chat, group_chat, found, number, me_names)
+    def _arrive(self, message: ChatMessage, group_chat: bool, me_names: set[str]):
+        """Skips a message that is not text to learn from (yielding its Skip); returns whether it is kept."""
+        if not self._wanted(message.chat, group_chat):
+            yield Skip(message.place, "other_chat", excerpt=message.text)
+            return False
+        if message.chat not in self._by_chat:
+            self._stats["chats"] += 1
+        self._by_chat[message.chat]["messages"] += 1
+        reason = _KIND_REASONS.get(message.kind) or ("forwarded" if message.forwarded and message.sender in
+                                                    me_names else None)
+        if reason:
+            yield Skip(message.place, reason, excerpt=message.text)
+            return False
+        self._index.add(message)
+        return True
+
+    def _session(self, messages: list[ChatMessage], group_chat: bool, me_names: set[str]):
+        """The examples and skips of one session of a conversation (its text messages, in order)."""
+        self._stats["sessions"] += 1
+        session = turns(messages, lambda m: m.sender in me_names, timedelta(minutes=self.options.merge_minutes))
+        for turn in session:
+            if not turn.mine:
+                yield from (Skip(m.place, "not_mine", excerpt=m.text) for m in turn.messages)
+        for found in replies(session, self._stats["sessions"], self.options.context_turns):
+            yield from self._example(messages[0].chat, group_chat, found, self._stats["sessions"], me_names)
 
     def _example(self, chat: str, group_chat: bool, found: Reply | Turn, number: int, me_names: set[str]):
         """The record of a reply of yours (and a skip for each message merged into it); a turn that answers
@@ -179,17 +194,17 @@ class Chat(Recipe):
                                              for p in self.options.chats)
 
     def _quoted(self, message: ChatMessage) -> ChatMessage | None:
-        return self._by_id.get((message.chat, message.reply_to)) if message.reply_to else None
+        return self._index.get(message.chat, message.reply_to) if message.reply_to else None
 
     def _record(self, chat: str, group_chat: bool, reply: Reply) -> dict:
         lines = [_line(m) for t in reply.prompt for m in t.messages]
         quoted = self._quoted(reply.turn.first)
-        shown = {id(m) for t in reply.prompt + reply.context for m in t.messages}
-        if quoted is not None and id(quoted) not in shown:
+        shown = {m.id for t in reply.prompt + reply.context for m in t.messages}
+        if quoted is not None and quoted.id not in shown:
             lines.insert(0, {**_line(quoted), "quoted": True})
         context = self._fit_context(reply.context, sum(self._count(line["text"]) for line in lines))
         self._stats["examples"] += 1
-        return {"id": reply.turn.first.place, "group": f"{chat} / session {reply.session + 1}", "chat": chat,
+        return {"id": reply.turn.first.place, "group": f"{chat} / session {reply.session}", "chat": chat,
                 "group_chat": group_chat, "me": reply.turn.sender, "lines": lines, "text": reply.turn.text,
                 "context": context}
 
@@ -261,6 +276,33 @@ class Chat(Recipe):
         by_chat = dict(sorted(self._by_chat.items(), key=lambda item: (-item[1]["examples"], item[0])))
         return {**dict(sorted(self._stats.items())), "people": len({v for v in self._names.values()}),
                 "by_chat": {chat: dict(counts) for chat, counts in by_chat.items()}}
+
+
+class _Census:
+    """What the first pass learns: messages per sender, each sender's user ids, and who writes in each
+    conversation (a chat with more than one other person is a group)."""
+
+    def __init__(self):
+        self.senders: Counter[str] = Counter()
+        self.ids: dict[str, set[str]] = defaultdict(set)
+        self.people: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, message: ChatMessage) -> None:
+        if message.kind != "system" and message.sender:
+            self.senders[message.sender] += 1
+            self.people[_key(message)].add(message.sender)
+            if message.sender_id:
+                self.ids[message.sender].add(message.sender_id)
+            else:
+                self.ids.setdefault(message.sender, set())
+
+    def group_chat(self, key: str, me_names: set[str]) -> bool:
+        return len(self.people.get(key, set()) - me_names) > 1
+
+
+def _key(message: ChatMessage) -> str:
+    """The conversation a message belongs to."""
+    return message.conversation or f"{message.place.split(':', 1)[0]}|{message.chat}"
 
 
 def _line(message: ChatMessage) -> dict:
