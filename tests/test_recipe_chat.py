@@ -101,6 +101,8 @@ def test_turns_context_and_every_message_accounted(tmp_path):
     assert reasons == {"system_message": 1, "media_only": 1, "deleted": 1, "not_mine": 4, "merged": 2,
                        "opens_conversation": 1}  # 'are we still on?' opens the next session
     assert result.ledger.records == len(CONVERSATION) == len(train) + len(skipped)
+    excerpts = json.dumps([s.get("excerpt") for s in skipped], ensure_ascii=False)  # masked like the examples
+    assert "555" not in excerpts and "Sam" not in excerpts and "call me at <PHONE>" in excerpts
 
 
 def test_group_chats_keep_who_said_what_and_hide_names(tmp_path):

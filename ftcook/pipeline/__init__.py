@@ -10,7 +10,7 @@ inputs, options and seed give byte-identical files.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -178,13 +178,13 @@ class Stages:
 
     def run(self, item) -> list[Example]:
         if isinstance(item, Skip):
-            self.ledger.skip(item)
+            self._skip(item)
             return []
         example = normalise_example(self.renderer.render(item))
         problem = (reject(example, self.recipe.min_chars, self.budget.counter.special_tokens_in)
                    or self.deduper.check(example))
         if problem:
-            self.ledger.skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
+            self._skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []
         if self.redactor is not None:  # the privacy gate, then the recipe's own (the chat recipe: people's names)
             example = self.recipe.redact(self.redactor.redact(example))
@@ -193,10 +193,16 @@ class Stages:
         kept = []
         for piece in pieces:
             if isinstance(piece, Skip):
-                self.ledger.skip(piece)
+                self._skip(piece)
             else:
                 kept.append(piece)
         return kept
+
+    def _skip(self, skip: Skip) -> None:
+        """Into the ledger; with the privacy gate on, the excerpt masked as the examples are."""
+        if self.redactor is not None and skip.excerpt:
+            skip = replace(skip, excerpt=self.recipe.mask(self.redactor.mask(skip.excerpt)))
+        self.ledger.skip(skip)
 
 
 def _manifest(settings, recipe, model, fmt, renderer, ledger, counts) -> dict:

@@ -66,6 +66,10 @@ class Recipe:
         """A recipe's own redaction after the privacy gate's (when it is on): return the example changed."""
         return example
 
+    def mask(self, text: str) -> str:
+        """What ``redact`` hides, hidden in a skipped item's excerpt (no counting): the chat recipe's names."""
+        return text
+
     def stats(self) -> dict:
         """Numbers about the sources for the manifest and the report (the language recipe: tokens per char)."""
         return {}

@@ -272,6 +272,9 @@ class Chat(Recipe):
         redacted = {**example.meta.get("redacted", {}), "PERSON": found["PERSON"]}
         return changed.replace(meta={**example.meta, "redacted": redacted})
 
+    def mask(self, text: str) -> str:
+        return self._pattern.sub(lambda m: self._names[m.group(0)], text) if self._pattern is not None else text
+
     def stats(self) -> dict:
         by_chat = dict(sorted(self._by_chat.items(), key=lambda item: (-item[1]["examples"], item[0])))
         return {**dict(sorted(self._stats.items())), "people": len({v for v in self._names.values()}),
