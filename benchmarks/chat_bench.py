@@ -1,0 +1,175 @@
+"""Benchmark ``ftcook build chat`` against chat-miner's parsers in the same run (issue: the chat recipe, item 7).
+
+    pip install chat-miner          # the baseline (pandas, polars, dateutil); not one of ftcook's dependencies
+    python benchmarks/chat_bench.py [--mb 100] [--shapes whatsapp_android,whatsapp_ios_group,telegram]
+
+No package in the registries ships real chat exports (chat-miner's sdist and whatsapp-chat-parser's npm tarballs
+were checked: code only), so the exports are generated under bench-data/chat/ once, in the apps' own formats
+(tests/compose/chats.py writes them), in several shapes:
+
+- whatsapp_android: a one-to-one Android export (US English, 12-hour clock), messages in bursts, some over
+  several lines, media and deleted messages, days apart;
+- whatsapp_ios_group: an iOS group export (German dates, 24-hour clock, U+200E marks) of six people;
+- telegram: a Telegram Desktop full export (chats.list) of 40 chats, text as strings and as entity lists,
+  replies, stickers and service messages.
+
+Each run is a separate process (peak memory is the process tree's RSS, sampled):
+- the baseline: chat-miner's ``WhatsAppParser`` / ``TelegramJsonParser`` ``parse_file()``: parsing only, into
+  its list of messages (timestamp, author, text), nothing else;
+- ``ftcook build chat FILE -o me=Ada --out ...``: the whole recipe - two passes over the export, turns, sessions,
+  context, the privacy gate, deduplication, the token budget, the split, the files and the check.
+
+Goal: ftcook at least 3x faster than the baseline's parsing alone; peak memory at most 300 MB whatever the size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
+from check_bench import measure  # noqa: E402
+
+from compose.chats import telegram_message, whatsapp_line  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench-data" / "chat"
+WORDS = ("ok yes no maybe tonight tomorrow lunch dinner coffee train late early sorry thanks great cool love "
+         "haha lol see you soon where are we meeting what time did you see the game that movie was amazing "
+         "can you send me the photos from the trip i'll call you later running ten minutes behind the kids are "
+         "asleep finally weekend plans beach hike rain again work was long the meeting ran over").split()
+PEOPLE = ["Sam Lee", "Mia Chen", "Jonas Weber", "Priya Nair", "Tom Reyes"]
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(max(1, int(rng.expovariate(1 / 7))))]
+    return " ".join(words) + rng.choice(("", "", "!", "?", " 😂", " 👍", "!!"))
+
+
+def conversation(rng: random.Random, people: list[str], until_bytes: int, write) -> int:
+    """Messages in bursts, sessions days apart, until ``until_bytes`` were written; returns the message count."""
+    when, written, count = datetime(2021, 1, 1, 8, 0), 0, 0
+    while written < until_bytes:
+        when += timedelta(hours=rng.choice((1, 5, 20, 30, 60)))
+        for _ in range(rng.randint(2, 30)):
+            who = "Ada" if rng.random() < 0.45 else rng.choice(people)
+            for _ in range(1 if rng.random() < 0.6 else rng.randint(2, 4)):  # several messages in a row
+                when += timedelta(seconds=rng.randint(5, 400))
+                roll = rng.random()
+                text = ("<Media omitted>" if roll < 0.04 else "This message was deleted" if roll < 0.05 else
+                        "\n".join(sentence(rng) for _ in range(rng.randint(2, 4))) if roll < 0.12 else sentence(rng))
+                written += write(when, who, text)
+                count += 1
+    return count
+
+
+def make_whatsapp(path: Path, style: str, people: list[str], size: int, seed: int) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        def write(when, who, text):
+            line = whatsapp_line(style, when, who, text, mark=text == "<Media omitted>") + "\n"
+            f.write(line.replace("<Media omitted>", "image omitted") if style.startswith("ios") else line)
+            return len(line.encode())
+
+        conversation(rng, people, size, write)
+
+
+def make_telegram(path: Path, size: int, seed: int, chats: int = 40) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('{"about": "Here is the data you requested.", "chats": {"about": "All chats.", "list": [')
+        number = 0
+        ids = {name: f"user{100 + i}" for i, name in enumerate(PEOPLE)} | {"Ada": "user1"}
+        for chat in range(chats):
+            people = [PEOPLE[chat % len(PEOPLE)]] if chat % 4 else rng.sample(PEOPLE, 3)
+            f.write(("," if chat else "") + json.dumps({"name": f"chat {chat}", "type": "personal_chat",
+                                                        "id": 5000 + chat})[:-1] + ', "messages": [')
+            first = True
+
+            def write(when, who, text):
+                nonlocal number, first
+                number += 1
+                extra = {}
+                if text == "<Media omitted>":
+                    text, extra = "", {"media_type": "sticker", "sticker_emoji": "😀", "file": "stickers/s.webp"}
+                elif rng.random() < 0.1:
+                    text = [text.split(" ")[0] + " ", {"type": "link", "text": "https://example.org/x"}]
+                elif rng.random() < 0.05:
+                    extra = {"reply_to_message_id": max(1, number - rng.randint(1, 50))}
+                row = json.dumps(telegram_message(number, when, who, ids[who], text, **extra), ensure_ascii=False)
+                f.write(("" if first else ",") + row)
+                first = False
+                return len(row.encode())
+
+            conversation(rng, people, size // chats, write)
+            f.write("]}")
+        f.write("]}}")
+
+
+SHAPES = {
+    "whatsapp_android": ("WhatsApp Chat with Sam Lee.txt", lambda p, n: make_whatsapp(p, "android_us", PEOPLE[:1],
+                                                                                         n, 1), "WhatsAppParser"),
+    "whatsapp_ios_group": ("_chat.txt", lambda p, n: make_whatsapp(p, "ios_de", PEOPLE, n, 2), "WhatsAppParser"),
+    "telegram": ("result.json", lambda p, n: make_telegram(p, n, 3), "TelegramJsonParser"),
+}
+
+BASELINE = """
+import logging, sys
+logging.disable(logging.CRITICAL)
+import tqdm, functools
+tqdm.tqdm.__init__ = functools.partialmethod(tqdm.tqdm.__init__, disable=True)
+from chatminer import chatparsers
+kind, path = sys.argv[1], sys.argv[2]
+parser = getattr(chatparsers, kind)(path, **({"chat_name": "chat 0"} if kind == "TelegramJsonParser" else {}))
+parser.parse_file()
+print(len(parser.parsed_messages._parsed_messages))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=100)
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    args = parser.parse_args()
+    try:
+        import chatminer  # noqa: F401
+        baseline = True
+    except ImportError:
+        print("chat-miner is not installed (pip install chat-miner): measuring ftcook alone")
+        baseline = False
+    rows = []
+    for shape in args.shapes.split(","):
+        name, make, kind = SHAPES[shape]
+        folder = DATA / f"{shape}-{args.mb}mb"
+        path = folder / name
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            print(f"writing {path} ...", flush=True)
+            make(path, args.mb * 1024 * 1024)
+        row = {"shape": shape, "mb": path.stat().st_size / 1e6}
+        if baseline:
+            seconds, peak, out = measure([sys.executable, "-c", BASELINE, kind, str(path)])
+            row.update(baseline_s=seconds, baseline_mb=peak, baseline_messages=int(out.strip() or 0))
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds, peak, _ = measure([sys.executable, "-m", "ftcook", "build", "chat", str(path), "-o", "me=Ada",
+                                        "--out", str(Path(tmp) / "ds"), "-q"], ok_codes=(0, 1))
+        row.update(ftcook_s=seconds, ftcook_mb=peak)
+        print(row, flush=True)
+        rows.append(row)
+    print("\n| shape | MB | baseline s | baseline peak MB | ftcook s | ftcook peak MB | speed ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        ratio = f"{r['baseline_s'] / r['ftcook_s']:.2f}x" if "baseline_s" in r else "-"
+        print(f"| {r['shape']} | {r['mb']:.0f} | {r.get('baseline_s', float('nan')):.1f} | "
+              f"{r.get('baseline_mb', float('nan')):,.0f} | {r['ftcook_s']:.1f} | {r['ftcook_mb']:,.0f} | {ratio} |")
+    print("\nGoal: ftcook at least 3x faster than the baseline's parsing alone, peak memory at most 300 MB.")
+
+
+if __name__ == "__main__":
+    main()
