@@ -44,6 +44,8 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _DIGITS = re.compile(r"\d[\d\s().+/-]{5,}\d")
+_ANY_DIGIT = re.compile(r"\d")
+_SECRETS = re.compile("|".join(f"(?:{p.pattern})" for p in _SECRET_PATTERNS))  # one scan of the text, not one each
 
 
 class Redactor:
@@ -122,11 +124,11 @@ class Redactor:
         digits are not a phone number."""
         if "://" in text:
             yield "URL", [m.span() for m in _URL.finditer(text) if _url_has_token(m.group(0))]
-        yield "SECRET", [m.span() for p in _SECRET_PATTERNS for m in p.finditer(text)] + \
+        yield "SECRET", [m.span() for m in _SECRETS.finditer(text)] + \
             [m.span(4) for m in _PASSWORD.finditer(text) if _secret_value(m.group(4))]
         if "@" in text:
             yield "EMAIL", [m.span() for m in _EMAIL.finditer(text) if not self._mine(m.group(0))]
-        if not any(ch.isdigit() for ch in text):
+        if not _ANY_DIGIT.search(text):
             return
         yield "IBAN", [m.span() for m in _IBAN.finditer(text) if _iban(m.group(0))]
         yield "CARD", [m.span() for m in _CARD.finditer(text) if _card(m.group(0))]

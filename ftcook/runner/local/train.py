@@ -83,8 +83,11 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
                "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss,
                "last_loss": reporter.last_loss}
     if has_valid:
-        reporter.quiet = True  # the final evaluation is reported in the metrics, not as another epoch
-        metrics["valid_loss"] = round(trainer.evaluate()["eval_loss"], 4)
+        if reporter.last_eval and reporter.last_eval[0] == trainer.state.global_step:
+            metrics["valid_loss"] = round(reporter.last_eval[1], 4)  # the last epoch's evaluation is the final one
+        else:
+            reporter.quiet = True  # the final evaluation is reported in the metrics, not as another epoch
+            metrics["valid_loss"] = round(trainer.evaluate()["eval_loss"], 4)
     _save(trainer.model, tokenizer, output, params.options.merge, metrics)
     (output / "ftcook.json").write_text(json.dumps({"base_model": str(base_dir.name), "dataset_sha256": dataset.sha256,
                                                     "system": dataset.system, "metrics": metrics}, indent=2))
@@ -199,6 +202,7 @@ class _Reporter(_callback_base()):
         self.on_event, self.should_stop = on_event, should_stop
         self.stopped = None  # the outcome (Interrupted, Cancelled) once should_stop() gave one
         self.quiet = False
+        self.last_eval: tuple[int, float] | None = None  # (step, valid loss) of the newest evaluation
         self.first_loss: float | None = None
         self.last_loss: float | None = None
         self._tokens: list[tuple[float, float]] = []
@@ -216,6 +220,8 @@ class _Reporter(_callback_base()):
                                 train_loss=float(logs["loss"]), tokens_per_s=self.tokens_per_s(recent=True)))
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if metrics and "eval_loss" in metrics:
+            self.last_eval = (state.global_step, float(metrics["eval_loss"]))
         if metrics and "eval_loss" in metrics and not self.quiet:
             self.on_event(Event("eval", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch,
                                 valid_loss=float(metrics["eval_loss"])))
