@@ -10,6 +10,7 @@ notice, joins, leaves, number changes) are messages of their own kind, so the le
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -179,13 +180,18 @@ def date_order(dates: list[str], twelve_hour: bool) -> str:
 
 
 def _time(match: re.Match, order: str) -> datetime | None:
-    numbers = [int(p) for p in re.split(r"[./-]", match.group("date"))]
+    return _stamp(match.group("date"), order, match.group("time"), match.group("ampm") or "")
+
+
+@functools.lru_cache(maxsize=4096)  # a chat writes the same date and minute many times
+def _stamp(date: str, order: str, clock_text: str, ampm: str) -> datetime | None:
+    numbers = [int(p) for p in re.split(r"[./-]", date)]
     year, month, day = {"dmy": (numbers[2], numbers[1], numbers[0]), "mdy": (numbers[2], numbers[0], numbers[1]),
                         "ymd": (numbers[0], numbers[1], numbers[2])}[order]
     year += 2000 if year < 100 else 0
-    clock = [int(p) for p in re.split(r"[:.]", match.group("time"))]
+    clock = [int(p) for p in re.split(r"[:.]", clock_text)]
     hour = clock[0]
-    ampm = (match.group("ampm") or "").lower().replace(".", "").replace(" ", "").replace("\u202f", "")
+    ampm = ampm.lower().replace(".", "").replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
     if ampm:
         hour = hour % 12 + (12 if ampm.startswith("p") else 0)
     try:
