@@ -104,3 +104,21 @@ def test_the_shipped_background_is_other_peoples_writing():
     assert not [t for t in texts if "listinfo" in t or t.startswith("URL:")]  # no list footers, no RSS items
     model = train_classifier([ada(random.Random(i)) for i in range(30)], texts)
     assert model.cv_accuracy >= 0.95 and model.share([bernard(random.Random(i)) for i in range(10)]) == 0.0
+
+
+def test_the_background_never_holds_the_writers_own_text(tmp_path):
+    """An author's prompts are their own text (the passage before): not background. Nor is a prompt that ends
+    like one of the writer's completions; the emails someone else wrote are."""
+    from ftcook.eval.style import others_side
+    from ftcook.runner import load_dataset
+
+    turn = lambda role, text: [{"role": role, "content": text}]  # noqa: E731
+    rows = [{"messages": turn("user", "Reply to this email from Kim:\n\nCan you join the demo?")
+             + turn("assistant", "Sure, see you there. Cheers, Ada")},
+            {"messages": turn("user", "see you there. Cheers, Ada") + turn("assistant", "Another reply of mine.")}]
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    write_jsonl(folder / "train.jsonl", rows)
+    assert others_side(load_dataset(folder)) == ["Can you join the demo?"]
+    (folder / "manifest.json").write_text(json.dumps({"recipe": "author"}), encoding="utf-8")
+    assert others_side(load_dataset(folder)) == []

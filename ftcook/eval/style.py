@@ -60,11 +60,10 @@ def evaluate_style(name: str, dataset: Path | None = None, settings: StyleSettin
 
 
 def _background(data, folder: Path | None) -> list[str]:
-    """Other people's writing: the user turns of the dataset (the emails answered, the messages replied to), and
-    ``folder``'s text files or else the shipped background (``background/*.jsonl``, see
-    scripts/make_background.py)."""
-    texts = [_without_lead_in(m["content"]) for e in data.train + data.valid for m in e["prompt"]
-             if m["role"] == "user"]
+    """Other people's writing: the user turns of the dataset (the emails answered, the messages replied to) when
+    they are someone else's, and ``folder``'s text files or else the shipped background
+    (``background/*.jsonl``, see scripts/make_background.py)."""
+    texts = others_side(data)
     if folder is None:
         return texts + shipped_background()
     files = sorted(Path(folder).rglob("*.txt")) if Path(folder).is_dir() else [Path(folder)]
@@ -75,6 +74,23 @@ def _background(data, folder: Path | None) -> list[str]:
         texts += [p.strip() for p in path.read_text(encoding="utf-8", errors="replace").split("\n\n")
                   if len(p.strip()) > 40]
     return texts
+
+
+#: recipes whose prompts are the writer's own text (the passage before, a line of the same book): no background
+WRITERS_OWN_PROMPTS = ("author", "language")
+
+
+def others_side(data) -> list[str]:
+    """The dataset's user turns that someone else wrote. Not those of a recipe whose prompts are the writer's own
+    text (its manifest says which recipe built it), nor any that ends like one of the writer's completions (a
+    prompt cut from the text before)."""
+    manifest = Path(data.path) / "manifest.json"
+    if manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")).get("recipe") in WRITERS_OWN_PROMPTS:
+        return []
+    endings = {variants.text(e["completion"])[-24:] for e in data.train + data.valid}
+    texts = [_without_lead_in(m["content"]) for e in data.train + data.valid for m in e["prompt"]
+             if m["role"] == "user"]
+    return [t for t in texts if t[-24:] not in endings]
 
 
 def shipped_background() -> list[str]:
