@@ -189,3 +189,25 @@ def test_markdown_and_html_headings_start_chunks(tmp_path):
     out, _ = run(tmp_path, page, html, max_tokens=400)
     assert sorted(texts(out)) == sorted(["# One\n\nFirst chapter text.", "## Two\n\nSecond chapter text.",
                                          "Uno\n\nPrimer capítulo.", "Dos\n\nSegundo capítulo."])
+
+
+from tiny import tiny_bpe_model  # noqa: E402,F401 - the fixture
+
+
+def test_a_language_dataset_trains_and_answers(tmp_path, tiny_bpe_model):
+    """Text with no prompt trains as plain language-model text (no chat template) and answers as a continuation
+    (issue: what a new user hit, item 1)."""
+    from ftcook.state import open_state
+
+    (tmp_path / "novel.txt").write_text("\n\n".join(EN * 3), encoding="utf-8")
+    built = invoke("build", "language", tmp_path / "novel.txt", "-d", tmp_path / "ds", "-o", "max_tokens=40",
+                   "--near-duplicates", "1")
+    assert built.exit_code == 0, built.output
+    trained = invoke("train", tmp_path / "ds", "--model", tiny_bpe_model, "--name", "lang", "-o", "max_steps=2", "-q")
+    assert trained.exit_code == 0, trained.output
+    with open_state() as state:
+        assert state.model("lang").metrics["format"] == "text"
+    answer = invoke("ask", "lang", "The river", "--max-tokens", "5")
+    assert answer.exit_code == 0 and answer.output.strip()
+    style = invoke("eval", "memorization", "lang", "-n", "1", "--max-tokens", "8")
+    assert style.exit_code == 0, style.output

@@ -81,17 +81,21 @@ class LocalBackend(Backend):
         from .generate import generate
 
         if isinstance(model, TunedModel):
-            return generate(resolve(model.base_model), model.path, messages, max_tokens, temperature)
-        return generate(resolve(model), None, messages, max_tokens, temperature)
+            return generate(resolve(model.base_model), model.path, messages, max_tokens, temperature,
+                            plain=model.metrics.get("format") == "text")
+        return generate(resolve(model), None, messages, max_tokens, temperature,
+                        plain=not any(m["role"] == "user" for m in messages))
 
     def loss(self, model: TunedModel | str, examples: list[dict]) -> float | None:
         require_extra()
         from .basemodel import resolve
         from .generate import completion_loss
+        from .train import plain_text
 
         if isinstance(model, TunedModel):
-            return completion_loss(resolve(model.base_model), model.path, examples)
-        return completion_loss(resolve(model), None, examples)
+            return completion_loss(resolve(model.base_model), model.path, examples,
+                                   plain=model.metrics.get("format") == "text")
+        return completion_loss(resolve(model), None, examples, plain=plain_text(examples))
 
 
 @hookimpl

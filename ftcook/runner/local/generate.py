@@ -30,7 +30,18 @@ def load(base_dir: Path, adapter: Path | None):
     return model, tokenizer
 
 
-def _prompt_ids(tokenizer, messages: list[dict]):
+def _prompt_ids(tokenizer, messages: list[dict], plain: bool = False):
+    """A chat's token ids through the chat template; for a model trained on plain text (``plain``), the user
+    turns as text to continue (the end-of-text token when there is none)."""
+    if plain:
+        text = "\n\n".join(m["content"] for m in messages if m["role"] == "user")
+        ids = tokenizer(text, return_tensors="pt")["input_ids"] if text else None
+        if ids is None or ids.shape[1] == 0:
+            import torch
+
+            ids = torch.tensor([[tokenizer.bos_token_id if tokenizer.bos_token_id is not None else
+                                 tokenizer.eos_token_id]])
+        return ids
     if tokenizer.chat_template:
         return tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
                                              return_dict=True)["input_ids"]
@@ -160,21 +171,22 @@ def _eos_ids(tokenizer) -> list[int]:
 
 
 def generate(base_dir: Path, adapter: Path | None, messages: list[dict], max_tokens: int = 256,
-             temperature: float = 0.0) -> str:
+             temperature: float = 0.0, plain: bool = False) -> str:
     model, tokenizer = load(base_dir, adapter)
     sampling = Sampling(max_tokens=max_tokens, temperature=temperature)
-    return run(model, tokenizer, _prompt_ids(tokenizer, messages), sampling).text.strip()
+    return run(model, tokenizer, _prompt_ids(tokenizer, messages, plain), sampling).text.strip()
 
 
-def completion_loss(base_dir: Path, adapter: Path | None, examples: list[dict]) -> float | None:
-    """Mean cross-entropy per completion token of ``examples`` (TRL conversational form)."""
+def completion_loss(base_dir: Path, adapter: Path | None, examples: list[dict], plain: bool = False) -> float | None:
+    """Mean cross-entropy per completion token of ``examples`` (TRL conversational form); ``plain``: as text
+    to continue, without the chat template (a model trained on plain text)."""
     import torch
 
     model, tokenizer = load(base_dir, adapter)
     total, count = 0.0, 0
     for example in examples:
-        prompt = _prompt_ids(tokenizer, example["prompt"])[0]
-        if tokenizer.chat_template:
+        prompt = _prompt_ids(tokenizer, example["prompt"], plain)[0]
+        if tokenizer.chat_template and not plain:
             whole = tokenizer.apply_chat_template(example["prompt"] + example["completion"], return_tensors="pt",
                                                   return_dict=True)["input_ids"][0]
         else:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ...state import Event
 from ..base import Dataset, TrainParams
 
-EXAMPLES_SEEN = 400  # examples a run sees in all, by default (epochs = this / examples, 1 to 8)
+EXAMPLES_SEEN = 160  # examples a run sees in all, by default (epochs = this / examples, 1 to 8)
 
 
 def device() -> tuple[str, str]:
@@ -27,8 +27,8 @@ def device() -> tuple[str, str]:
 
 
 def defaults(n: int, params: TrainParams, where: str) -> dict:
-    """Settings for ``n`` training examples, each overridable. The run sees about 400 examples in all (8 epochs of
-    a small set, one of a book), and the learning rate falls as the steps grow: LoRA on a small model needs a
+    """Settings for ``n`` training examples, each overridable. The run sees about 160 examples in all (5 epochs of
+    the email sample, one of a book), and the learning rate falls as the steps grow: LoRA on a small model needs a
     high rate to learn a style in a few dozen steps, and a lower one over hundreds (docs/evaluate.md has the
     measurements behind these numbers)."""
     epochs = params.epochs or max(1, min(8, round(EXAMPLES_SEEN / max(n, 1))))
@@ -78,7 +78,8 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     if reporter.stopped:
         raise reporter.stopped(job_id)
-    metrics = {"device": where, "dtype": dtype, **settings, "steps": trainer.state.global_step,
+    metrics = {"device": where, "dtype": dtype, **settings, "format": "text" if plain_text(dataset.train) else "chat",
+               "steps": trainer.state.global_step,
                "train_loss": round(result.training_loss, 4), "seconds": round(time.perf_counter() - start, 1),
                "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss,
                "last_loss": reporter.last_loss}
@@ -101,8 +102,10 @@ def _estimate(model, tokenizer, dataset: Dataset, params: TrainParams, settings:
 
     from .estimate import Shape, estimate
 
-    rows = _rows(dataset.train, tokenizer)
-    if tokenizer.chat_template:
+    rows = _rows(dataset.train, tokenizer, plain_text(dataset.train))
+    if "text" in rows[0]:
+        lengths = [len(tokenizer(r["text"])["input_ids"]) for r in rows]
+    elif tokenizer.chat_template:
         lengths = [len(tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=True,
                                                      return_dict=True)["input_ids"]) for r in rows]
     else:
@@ -140,7 +143,8 @@ def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: 
     from trl import SFTConfig, SFTTrainer
 
     where, dtype = hardware
-    train_rows, valid_rows = _rows(dataset.train, tokenizer), _rows(dataset.valid, tokenizer)
+    text = plain_text(dataset.train)
+    train_rows, valid_rows = _rows(dataset.train, tokenizer, text), _rows(dataset.valid, tokenizer, text)
     config = SFTConfig(
         output_dir=str(checkpoints), num_train_epochs=settings["epochs"], max_steps=params.options.max_steps or -1,
         per_device_train_batch_size=settings["micro_batch"], per_device_eval_batch_size=settings["micro_batch"],
@@ -151,7 +155,7 @@ def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: 
         gradient_checkpointing=bool(params.options.gradient_checkpointing),
         max_length=settings["max_length"], seed=params.seed, data_seed=params.seed, report_to="none",
         disable_tqdm=True, dataloader_num_workers=0, dataset_num_proc=None, save_only_model=False,
-        completion_only_loss=True,
+        completion_only_loss=not text,
     )
     lora = LoraConfig(r=settings["rank"], lora_alpha=settings["alpha"], lora_dropout=params.options.dropout,
                       target_modules="all-linear", task_type="CAUSAL_LM")
@@ -174,8 +178,19 @@ def _save(model, tokenizer, output: Path, merge: bool, metrics: dict) -> None:
         metrics["merged"] = "merged"
 
 
-def _rows(examples: list[dict], tokenizer) -> list[dict]:
-    """TRL's conversational prompt/completion rows, or plain text ones when the tokenizer has no chat template."""
+def plain_text(examples: list[dict]) -> bool:
+    """Whether a dataset is text to learn with no prompt (the language recipe): every example has no user turn.
+    It trains as plain language-model text, without the chat template: there is no conversation to format, and
+    the model learns the language itself, as in pretraining (docs/recipes/language.md)."""
+    return bool(examples) and all(not any(m["role"] == "user" for m in e["prompt"]) for e in examples)
+
+
+def _rows(examples: list[dict], tokenizer, text: bool = False) -> list[dict]:
+    """TRL's rows: plain ``text`` for prompt-less data, else conversational prompt/completion (plain text ones
+    when the tokenizer has no chat template)."""
+    if text:
+        return [{"text": "\n\n".join(m["content"] for m in e["completion"]) + (tokenizer.eos_token or "")}
+                for e in examples]
     if tokenizer.chat_template:
         return [{"prompt": e["prompt"], "completion": e["completion"]} for e in examples]
     return [{"prompt": "\n\n".join(m["content"] for m in e["prompt"]) + "\n\n",
