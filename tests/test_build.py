@@ -297,3 +297,12 @@ def test_training_refuses_a_dataset_whose_valid_jsonl_has_errors(tmp_path):
     assert {f.code for f in failed.value.report.findings} >= {"missing_assistant"}
     result = invoke("train", folder, "-q")
     assert result.exit_code == 1 and "valid.jsonl: 'ftcook check' found errors - training refused" in result.output
+
+
+def test_near_duplicates_of_one_means_exact_only(tmp_path):
+    """--near-duplicates 1 was a datasketch traceback (LSH needs a threshold below 1): it is exact-only."""
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": "", "completion": text} for text in (EN[0], EN[0] + " ", EN[1])])
+    result = invoke("build", "table", tmp_path / "t.jsonl", "-d", tmp_path / "ds", "--near-duplicates", "1",
+                    "--valid-fraction", "0")
+    assert result.exit_code == 0, result.output
+    assert [r["reason"] for r in rows(tmp_path / "ds" / "skipped.jsonl")] == ["duplicate"]

@@ -54,7 +54,8 @@ class BuildSettings:
     format: str | None = field(default=None, metadata={"help": "Record format of train/valid.jsonl (default: the "
                                                                "model's)."})
     near_duplicates: float | None = field(default=0.85, metadata={
-        "help": "Skip examples at least this similar to an earlier one (MinHash Jaccard estimate)."})
+        "help": "Skip examples at least this similar to an earlier one (MinHash Jaccard estimate; 1: exact "
+                "duplicates only)."})
     redact: bool | None = field(default=None, metadata={
         "help": "Replace other people's addresses, phone numbers, card numbers, IBANs, URLs with tokens and "
                 "secrets by placeholders (default: on for the email recipe, off for others)."})

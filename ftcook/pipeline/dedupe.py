@@ -52,7 +52,8 @@ class Deduper:
     earlier one. ``close`` deletes what it remembered."""
 
     def __init__(self, near_threshold: float | None = 0.85):
-        self.threshold = near_threshold
+        # 1 asks for texts with the very same shingles: exact duplicates (MinHash LSH needs a threshold below 1)
+        self.threshold = near_threshold if near_threshold is not None and near_threshold < 1 else None
         self.seen = SeenIndex()
         self._lsh = None  # made on the first text long enough to compare (datasketch imports scipy: slow)
 
