@@ -91,8 +91,8 @@ class Interrupted(Stopped):
     status = "interrupted"
 
     def default_message(self, job_id: str) -> str:
-        return (f"Stopped (interrupted). Resume with 'ftcook train DATASET --resume {job_id}' ('ftcook jobs list' "
-                f"shows the job).")
+        return (f"Stopped (interrupted). Resume with 'ftcook train --resume {job_id}' ('ftcook jobs list' shows "
+                f"the job).")
 
 
 class Cancelled(Stopped):

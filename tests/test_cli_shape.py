@@ -94,7 +94,7 @@ def test_keys_set_works_for_any_backend_that_declares_a_key(monkeypatch):
 
 
 @pytest.mark.parametrize("outcome, code, words", [
-    (Interrupted("ft-1"), 130, "Stopped (interrupted). Resume with 'ftcook train DATASET --resume ft-1'"),
+    (Interrupted("ft-1"), 130, "Stopped (interrupted). Resume with 'ftcook train --resume ft-1'"),
     (Cancelled("ft-1"), 1, "Stopped (cancelled): job ft-1 was cancelled."),
     (Detached("ft-1"), 0, "job ft-1 runs on: 'ftcook jobs follow ft-1'"),
 ])

@@ -87,6 +87,9 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, mon
     assert job.status == "interrupted"
     checkpoints = sorted(p.name for p in (state.home / "jobs" / job.id).glob("checkpoint-*"))
     assert "checkpoint-7" in checkpoints
+    wrong = invoke("train", "elsewhere.jsonl", "--resume", job.id)  # the recorded dataset is the one resumed
+    assert wrong.exit_code == 2 and f"Job {job.id} trained on" in wrong.output
+    assert "Missing argument 'DATASET'" in invoke("train").output
     events = []
     model = resume(job.id, on_event=events.append)
     logged = [e.step for e in events if e.kind == "log"]

@@ -34,7 +34,7 @@ def moved_options(command):
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(path_type=Path))
+@click.argument("dataset", type=click.Path(path_type=Path), required=False)
 @moved_options
 @click.option("--backend", default="local", show_default=True,
               help="Where to train: local (this machine) or openai (OpenAI's API, Azure OpenAI or a compatible "
@@ -49,7 +49,8 @@ def moved_options(command):
 @setting(TrainParams, "seed", type=int)
 @setting(TrainParams, "options", "-o", "--option", multiple=True, metavar="KEY=VALUE")
 @click.option("--resume", "resume_job", metavar="JOB", default=None,
-              help="Continue an interrupted job from its last checkpoint (DATASET is checked against it).")
+              help="Continue an interrupted job from its last checkpoint, on the dataset it recorded (a DATASET "
+                   "given too must be that one).")
 @click.option("--yes", "-y", is_flag=True, help="Remote backends: send without asking (for scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed, options, resume_job, yes, quiet):
@@ -65,13 +66,15 @@ def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed
     from ..runner import train as run_training
     from ..runner.report import TrainProgress, render_trained
 
+    if dataset is None and not resume_job:
+        raise click.UsageError("Missing argument 'DATASET' (a folder 'ftcook build' wrote, or a .jsonl file)")
     out = console()
     params = TrainParams(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed,
                          options=plugin_options(options))
     try:
         with TrainProgress(out, enabled=not quiet) as progress:
             if resume_job:
-                tuned = resume_training(resume_job, on_event=progress)
+                tuned = resume_training(resume_job, on_event=progress, dataset=dataset)
             else:
                 tuned = run_training(dataset, backend, model, params, name=name, on_event=progress,
                                      on_job=lambda job: out.print(f"job {job}", style="dim"),

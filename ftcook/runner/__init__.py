@@ -163,13 +163,17 @@ def train(dataset_path: Path, backend_name: str = "local", model: str = "default
     return _run(backend, job_id, dataset, base, params, name, on_event, resume=False)
 
 
-def resume(job_id: str, on_event: OnEvent | None = None) -> TunedModel:
-    """Continue an interrupted job from its last checkpoint."""
+def resume(job_id: str, on_event: OnEvent | None = None, dataset: Path | None = None) -> TunedModel:
+    """Continue an interrupted job from its last checkpoint, on the dataset it recorded (``dataset``, when given,
+    must be that one)."""
     with open_state() as state:
         job = state.job(job_id)
         if job.status.final:
             raise UsageError(f"Job {job.id} is {job.status}; only an interrupted job can be resumed")
         row = state.dataset(job.dataset_id)
+    if dataset is not None and Path(dataset).resolve() != Path(row["path"]).resolve():
+        raise UsageError(f"Job {job.id} trained on {row['path']}, not {dataset} - resume it with 'ftcook train "
+                         f"--resume {job.id}', or train {dataset} as a new job")
     dataset = load_dataset(Path(row["path"]))
     if dataset.sha256 != row["sha256"]:
         raise UsageError(f"{row['path']} changed since job {job.id} started - train it as a new job")
