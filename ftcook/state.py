@@ -41,6 +41,15 @@ MIGRATIONS = (
         sha256 TEXT NOT NULL, service TEXT NOT NULL, file_id TEXT NOT NULL, bytes INTEGER NOT NULL,
         created REAL NOT NULL, PRIMARY KEY (sha256, service));
     """,
+    # a tuned model's name is taken when its job starts, atomically, and freed if the job fails or is cancelled
+    """
+    CREATE TABLE names (name TEXT PRIMARY KEY, job_id TEXT);
+    INSERT OR IGNORE INTO names (name, job_id) SELECT name, job_id FROM models;
+    INSERT OR IGNORE INTO names (name, job_id)
+        SELECT json_extract(params, '$.name'), id FROM jobs
+        WHERE status IN ('queued', 'running', 'cancelling', 'interrupted')
+          AND json_extract(params, '$.name') IS NOT NULL;
+    """,
 )
 
 
@@ -167,12 +176,24 @@ class State:
 
     # --- jobs -----------------------------------------------------------------------------------------------
 
-    def add_job(self, job: JobRow) -> None:
+    def add_job(self, job: JobRow, name: str | None = None) -> None:
+        """Record a job; with ``name``, take that tuned-model name for it in the same transaction (a name another
+        job or model has is a ``UsageError``: two runs started at once cannot both have it)."""
         now = time.time()
-        self._insert("jobs", {"id": job.id, "backend": job.backend, "base_model": job.base_model,
-                              "dataset_id": job.dataset_id, "params": json.dumps(job.params),
-                              "status": JobStatus(job.status).value, "remote_id": job.remote_id, "output": job.output,
-                              "error": job.error, "created": now, "updated": now})
+        values = {"id": job.id, "backend": job.backend, "base_model": job.base_model, "dataset_id": job.dataset_id,
+                  "params": json.dumps(job.params), "status": JobStatus(job.status).value, "remote_id": job.remote_id,
+                  "output": job.output, "error": job.error, "created": now, "updated": now}
+        try:
+            with self.db:
+                if name is not None:
+                    self.db.execute("INSERT INTO names (name, job_id) VALUES (?, ?)", (name, job.id))
+                self.db.execute(f"INSERT INTO jobs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                                tuple(values.values()))
+        except sqlite3.IntegrityError:
+            taken = self.db.execute("SELECT job_id FROM names WHERE name = ?", (name,)).fetchone()
+            owner = f" (job {taken[0]})" if taken and taken[0] else ""
+            raise UsageError(f"A tuned model named '{name}' exists or is being trained{owner} - pick another "
+                             f"--name") from None
 
     def set_job(self, job_id: str, **values) -> None:
         allowed = {"status", "remote_id", "output", "error", "params"}
@@ -186,6 +207,9 @@ class State:
         with self.db:
             self.db.execute(f"UPDATE jobs SET {assignments}, updated = ? WHERE id = ?",
                             (*values.values(), time.time(), job_id))
+            if values.get("status") in (JobStatus.FAILED.value, JobStatus.CANCELLED.value):  # its name is free again
+                self.db.execute("DELETE FROM names WHERE job_id = ? AND name NOT IN (SELECT name FROM models)",
+                                (job_id,))
 
     def job(self, job_id: str) -> JobRow:
         rows = self.db.execute(f"SELECT {_columns(JobRow)} FROM jobs WHERE id = ? OR id LIKE ?",
@@ -228,6 +252,8 @@ class State:
     def add_model(self, model: ModelRow) -> None:
         values = {f.name: getattr(model, f.name) for f in fields(ModelRow)}
         self._insert("models", {**values, "metrics": json.dumps(model.metrics)}, verb="INSERT OR REPLACE")
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO names (name, job_id) VALUES (?, ?)", (model.name, model.job_id))
 
     def model(self, name: str) -> ModelRow | None:
         row = self.db.execute(f"SELECT {_columns(ModelRow)} FROM models WHERE name = ?", (name,)).fetchone()

@@ -172,7 +172,7 @@ def test_state_migrates_and_refuses_newer_files(tmp_path):
     path = tmp_path / "state.db"
     State(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     db.execute("PRAGMA user_version = 99")
     db.commit()
     db.close()
@@ -220,3 +220,24 @@ def test_follow_prints_events_until_the_job_ends(dataset, tiny_model):
     result = invoke("jobs", "follow", job.id)
     assert result.exit_code == 0
     assert "step 2/2" in result.output and result.output.strip().endswith(f"job {job.id}: succeeded")
+
+
+def test_two_runs_with_one_name_cannot_both_start(dataset, tiny_model):
+    """The name is taken when the job starts: a second run started while the first is under way (here: from the
+    first one's on_job callback, deterministically) is refused; a failed run frees its name."""
+    from ftcook.errors import UsageError
+
+    refused = []
+
+    def start_another(job_id):
+        with pytest.raises(UsageError, match=f"named 'ada' exists or is being trained \\(job {job_id}\\)"):
+            train(dataset, "local", str(tiny_model), fast(), name="ada")
+        refused.append(job_id)
+
+    train(dataset, "local", str(tiny_model), fast(), name="ada", on_job=start_another)
+    assert len(refused) == 1
+    with pytest.raises(Exception):
+        train(dataset, "local", "no-such-model", fast(), name="broken")
+    with open_state() as state:
+        assert state.jobs()[0].status == "failed"
+    assert train(dataset, "local", str(tiny_model), fast(), name="broken").name == "broken"  # freed by the failure

@@ -152,12 +152,10 @@ def train(dataset_path: Path, backend_name: str = "local", model: str = "default
     name = name or f"{dataset.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     _valid_name(name)
     with open_state() as state:
-        if state.model(name) is not None:
-            raise UsageError(f"A tuned model named '{name}' exists - pick another --name")
         dataset_id = state.add_dataset(dataset.path, dataset.sha256, len(dataset.train))
         job_id = new_job_id()
         state.add_job(JobRow(job_id, backend.name, base, dataset_id, {**params.to_dict(), "name": name},
-                             JobStatus.QUEUED))
+                             JobStatus.QUEUED), name=name)
     if on_job is not None:
         on_job(job_id)
     return _run(backend, job_id, dataset, base, params, name, on_event, resume=False)
