@@ -13,7 +13,7 @@ from conftest import invoke, write_jsonl  # noqa: E402
 from tiny import examples, tiny_model  # noqa: E402,F401 - the fixture
 from ftcook.errors import CheckFailed, Interrupted  # noqa: E402
 from ftcook.runner import AskSettings, TrainParams, ask, get_backend, load_dataset, resume, train  # noqa: E402
-from ftcook.state import State, open_state  # noqa: E402
+from ftcook.state import JobRow, JobStatus, State, open_state  # noqa: E402
 
 @pytest.fixture
 def dataset(tmp_path) -> Path:
@@ -181,8 +181,15 @@ def test_state_migrates_and_refuses_newer_files(tmp_path):
 
 
 def test_a_missing_base_model_is_a_clear_error(dataset):
-    with pytest.raises(Exception, match="not in the local Hugging Face cache"):
+    """Said once, before any job is recorded (it was a failed job with its error printed twice)."""
+    from ftcook.errors import UsageError
+
+    with pytest.raises(UsageError, match="not in the local Hugging Face cache"):
         train(dataset, "local", "no-such-org/no-such-model", fast())
+    with open_state() as state:
+        assert state.jobs() == []
+    result = invoke("train", dataset, "--model", "no-such-org/no-such-model", "-q")
+    assert result.exit_code == 2 and result.output.count("not in the local Hugging Face cache") == 1
     assert get_backend("local").default_model() == "SmolLM2-135M-Instruct"
 
 
@@ -236,8 +243,9 @@ def test_two_runs_with_one_name_cannot_both_start(dataset, tiny_model):
 
     train(dataset, "local", str(tiny_model), fast(), name="ada", on_job=start_another)
     assert len(refused) == 1
-    with pytest.raises(Exception):
-        train(dataset, "local", "no-such-model", fast(), name="broken")
-    with open_state() as state:
-        assert state.jobs()[0].status == "failed"
-    assert train(dataset, "local", str(tiny_model), fast(), name="broken").name == "broken"  # freed by the failure
+    with open_state() as state:  # a job that fails or is cancelled frees its name
+        state.add_job(JobRow("ft-x", "local", "m", None, {}, JobStatus.RUNNING), name="taken")
+        with pytest.raises(UsageError, match="job ft-x"):
+            state.add_job(JobRow("ft-y", "local", "m", None, {}, JobStatus.QUEUED), name="taken")
+        state.set_job("ft-x", status=JobStatus.FAILED)
+        state.add_job(JobRow("ft-y", "local", "m", None, {}, JobStatus.QUEUED), name="taken")

@@ -65,7 +65,14 @@ class Cost:
 def estimate_cost(model: Model, tokens, epochs: int | None = None) -> Cost:
     """What training on examples of these token counts charges (``usd`` is ``None`` when the price is unknown)."""
     billing = sum(min(model.max_tokens, t) for t in tokens)
-    n_epochs = epochs if epochs is not None else default_epochs(len(tokens))
+    if epochs is not None:
+        n_epochs = epochs
+    elif model.provider == "local":  # the local backend's own rule, as 'ftcook train' will use it
+        from ..runner.local.train import default_epochs as local_epochs
+
+        n_epochs = local_epochs(len(tokens)) if tokens else 0
+    else:
+        n_epochs = default_epochs(len(tokens))
     charged = billing * n_epochs
     usd = None if model.training_price is None else charged * model.training_price / 1_000_000
     return Cost(n_epochs, "--epochs" if epochs is not None else "default rule", billing, charged,

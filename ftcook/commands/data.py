@@ -23,7 +23,7 @@ from .common import console, plugin_options, setting
 @click.option("--decline", multiple=True, metavar="CODE",
               help="With --fix: do not apply the fix of this finding code (repeatable), e.g. duplicate_rows.")
 @click.option("--epochs", type=click.IntRange(1, 50), default=None,
-              help="Epochs for the cost estimate (default: OpenAI's default rule).")
+              help="Epochs for the cost estimate (default: the target's rule: OpenAI's, or the local backend's).")
 @click.option("--price", type=float, default=None, metavar="USD",
               help="Training price in USD per 1M tokens, overriding the catalog.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,

@@ -64,6 +64,16 @@ class LocalBackend(Backend):
     def default_model(self) -> str:
         return DEFAULT_MODEL
 
+    def preflight(self, dataset: Dataset, base_model: str, params: TrainParams, report) -> list[str]:
+        """Nothing to confirm; but a base model that cannot be found is said before a job is recorded (the
+        default one is converted later, with the job's progress)."""
+        require_extra()
+        if base_model != DEFAULT_MODEL:
+            from .basemodel import resolve
+
+            resolve(base_model)
+        return []
+
     def train(self, job_id: str, dataset: Dataset, base_model: str, params: TrainParams, output: Path,
               on_event: OnEvent, should_stop, resume: bool = False) -> TunedModel:
         require_extra()

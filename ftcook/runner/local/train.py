@@ -26,12 +26,21 @@ def device() -> tuple[str, str]:
     return "cpu", "float32"
 
 
+def default_epochs(n: int) -> int:
+    """The local backend's epochs for ``n`` training examples (``ftcook check`` estimates with the same rule).
+
+    >>> default_epochs(31), default_epochs(568), default_epochs(5)
+    (5, 1, 8)
+    """
+    return max(1, min(8, round(EXAMPLES_SEEN / max(n, 1))))
+
+
 def defaults(n: int, params: TrainParams, where: str) -> dict:
     """Settings for ``n`` training examples, each overridable. The run sees about 160 examples in all (5 epochs of
     the email sample, one of a book), and the learning rate falls as the steps grow: LoRA on a small model needs a
     high rate to learn a style in a few dozen steps, and a lower one over hundreds (docs/evaluate.md has the
     measurements behind these numbers)."""
-    epochs = params.epochs or max(1, min(8, round(EXAMPLES_SEEN / max(n, 1))))
+    epochs = params.epochs or default_epochs(n)
     o = params.options
     rank = o.rank or (8 if n < 200 else 16 if n < 2000 else 32)
     batch = params.batch_size or (16 if where == "cuda" else 4)
