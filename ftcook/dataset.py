@@ -51,6 +51,15 @@ class DatasetWriter:
         self._files[name].write(dumps(record))
         self.counts[name] += 1
 
+    def move_to_valid(self, lines: set[int]) -> None:
+        """Move train.jsonl's lines ``lines`` (0-based) to valid.jsonl, after the files are closed."""
+        train = (self.tmp / "train.jsonl").read_bytes().splitlines(keepends=True)
+        (self.tmp / "train.jsonl").write_bytes(b"".join(line for i, line in enumerate(train) if i not in lines))
+        with open(self.tmp / "valid.jsonl", "ab") as f:
+            f.write(b"".join(line for i, line in enumerate(train) if i in lines))
+        self.counts["train"] -= len(lines)
+        self.counts["valid"] += len(lines)
+
     def path(self, name: str) -> Path:
         """Where file ``name`` is while the build runs (the checker reads it before the folder is moved)."""
         return self.tmp / name

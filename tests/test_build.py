@@ -306,3 +306,24 @@ def test_near_duplicates_of_one_means_exact_only(tmp_path):
                     "--valid-fraction", "0")
     assert result.exit_code == 0, result.output
     assert [r["reason"] for r in rows(tmp_path / "ds" / "skipped.jsonl")] == ["duplicate"]
+
+
+def test_a_small_dataset_keeps_one_example_held_out(tmp_path):
+    """When the hash split leaves valid.jsonl empty and there are enough examples to spare, the one closest to the
+    valid side is held out (said in the manifest); with too few, the report says nothing is held out."""
+    import random
+
+    rng = random.Random(1)
+    words = "lamp harbour ladder oil street chapel boat sea wind stone gull roof door night evening light".split()
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": " ".join(rng.choice(words) for _ in range(6)) + "?",
+                                        "completion": " ".join(rng.choice(words) for _ in range(14)) + "."}
+                                       for _ in range(12)])
+    results = (invoke("build", "table", tmp_path / "t.jsonl", "-d", tmp_path / "ds", "--seed", seed)
+               for seed in range(1, 40))  # a seed whose hash split puts none of the 12 in valid.jsonl
+    result = next(r for r in results if "moved to valid" in r.output)
+    assert result.exit_code == 0 and "train 11, valid 1" in result.output
+    manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    assert manifest["split"] == {"held_out_to_keep_one": 1} and manifest["counts"]["valid"] == 1
+    assert len(rows(tmp_path / "ds" / "train.jsonl")) == 11 and len(rows(tmp_path / "ds" / "valid.jsonl")) == 1
+    none = invoke("build", "table", tmp_path / "t.jsonl", "-d", tmp_path / "none", "--valid-fraction", "0")
+    assert "train 12, valid 0" in none.output and "nothing is held out" in none.output

@@ -27,7 +27,7 @@ from .filters import reject
 from .ledger import REASONS, Ledger, Skip, excerpt
 from .normalise import normalise_example
 from .redact import Redactor
-from .split import side
+from .split import Spare, side
 
 if TYPE_CHECKING:
     from .dedupe import Deduper
@@ -96,9 +96,13 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     with DatasetWriter(settings.out) as dataset:
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
         stages = Stages(recipe, renderer, Deduper(settings.near_duplicates), budget, ledger, redactor)
-        preview = _write_examples(settings, recipe, stages, fmt, dataset, progress)
+        spare = Spare()
+        preview = _write_examples(settings, recipe, stages, fmt, dataset, progress, spare)
         dataset.close_files()
+        moved = _hold_one_out(dataset, spare, settings.valid_fraction)
         manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
+        if moved:
+            manifest["split"] = {"held_out_to_keep_one": moved}
         manifest["redaction"] = {"enabled": False} if redactor is None else {"enabled": True, **redactor.to_dict()}
         checking = check and dataset.counts["train"] and settings.preview is None
         report, valid_report = _check(dataset, model, manifest) if checking else (None, None)
@@ -116,7 +120,24 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     return result
 
 
-def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str, dataset, progress) -> list:
+#: training examples a dataset needs before one of them is held out when the hash split left valid.jsonl empty
+SPARE_FROM = 8
+
+
+def _hold_one_out(dataset, spare: Spare, valid_fraction: float) -> int:
+    """When the split put nothing in valid.jsonl but asked for some, move the training example (or group) closest
+    to the valid side there, if at least ``SPARE_FROM`` remain: evaluation needs something held out. Returns the
+    examples moved."""
+    lines = spare.chosen()
+    train = dataset.counts["train"]
+    if dataset.counts["valid"] or valid_fraction <= 0 or not lines or train - len(lines) < SPARE_FROM:
+        return 0
+    dataset.move_to_valid(set(lines))
+    return len(lines)
+
+
+def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str, dataset, progress,
+                    spare: Spare | None = None) -> list:
     """Every item of the recipe through the stages; kept examples to train or valid. The duplicate index is
     deleted at the end (before the check). With ``settings.preview`` it stops after that many examples with
     placeholders in them, and returns those."""
@@ -129,7 +150,10 @@ def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str,
                 break
             ledger.records += 1
             for example in stages.run(item):
-                dataset.write(side(example, settings.valid_fraction, settings.seed), example.to_record(fmt))
+                where = side(example, settings.valid_fraction, settings.seed)
+                if spare is not None and where == "train" and not dataset.counts["valid"]:
+                    spare.saw(example, settings.seed, dataset.counts["train"])  # until valid.jsonl has one
+                dataset.write(where, example.to_record(fmt))
                 ledger.kept += 1
                 if settings.preview is not None and example.meta.get("redacted"):
                     preview.append(example)

@@ -29,6 +29,13 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
     split = f" (+{ledger.split_parts:,} parts from splitting long items)" if ledger.split_parts else ""
     out.print(f"  items in      {ledger.entered:>9,}{split}")
     out.print(f"  kept          {ledger.kept:>9,}   train {counts['train']:,}, valid {counts['valid']:,}")
+    moved = (manifest.get("split") or {}).get("held_out_to_keep_one")
+    if moved:
+        out.print(f"                {'':>9}   ({moved:,} moved to valid: the split left it empty)", style="dim")
+    elif counts["train"] and not counts["valid"]:
+        out.print("  [yellow]note[/yellow]: nothing is held out (valid.jsonl is empty), so training cannot measure a "
+                  "held-out loss and 'ftcook eval style' will use training examples; add examples or raise "
+                  "--valid-fraction")
     out.print(f"  skipped       {sum(ledger.skipped.values()):>9,}")
     for reason, n in manifest["ledger"]["skipped_by_reason"].items():
         out.print(f"    {reason:<20}{n:>7,}  [dim]{manifest['reasons'].get(reason, '')}[/dim]")
