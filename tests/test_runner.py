@@ -87,6 +87,8 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, mon
     assert job.status == "interrupted"
     checkpoints = sorted(p.name for p in (state.home / "jobs" / job.id).glob("checkpoint-*"))
     assert "checkpoint-7" in checkpoints
+    before = json.loads((state.home / "jobs" / job.id / "elapsed.json").read_text())
+    assert before["step"] == 7 and before["seconds"] > 0
     wrong = invoke("train", "elsewhere.jsonl", "--resume", job.id)  # the recorded dataset is the one resumed
     assert wrong.exit_code == 2 and f"Job {job.id} trained on" in wrong.output
     assert "Missing argument 'DATASET'" in invoke("train").output
@@ -94,6 +96,9 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, mon
     model = resume(job.id, on_event=events.append)
     logged = [e.step for e in events if e.kind == "log"]
     assert logged[0] == 8 and logged[-1] == 15  # continued, not restarted
+    saved = [e.step for e in events if e.kind == "checkpoint"]
+    assert len(saved) == len(set(saved))  # each checkpoint said once
+    assert model.metrics["seconds"] > before["seconds"]  # the whole training time, not the resumed part
     with open_state() as state:
         assert model.metrics["steps"] == 15 and state.job(job.id).status == "succeeded"
 

@@ -160,8 +160,9 @@ def render_trained(out: Console, tuned) -> None:
     losses = f"loss {m.get('first_loss')} at the first step, {m.get('last_loss')} at the last"
     if m.get("valid_loss") is not None:
         losses += f", valid loss {m['valid_loss']}"
-    out.print(f"\nTuned model [bold]{tuned.name}[/bold] ({m.get('steps')} steps in {m.get('seconds')} s on "
-              f"{m.get('device')}; {losses})")
+    steps = m.get("steps")
+    out.print(f"\nTuned model [bold]{tuned.name}[/bold] ({steps} step{'' if steps == 1 else 's'} in "
+              f"{m.get('seconds')} s on {m.get('device')}; {losses})")
     out.print(f"adapter: {tuned.path}", markup=False)
     out.print(f"Use it: ftcook ask {tuned.name} \"...\"   Compare: ftcook compare {tuned.name}", markup=False)
 

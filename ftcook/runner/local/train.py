@@ -73,7 +73,7 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype))
-    reporter = _Reporter(on_event, should_stop)
+    reporter = _Reporter(on_event, should_stop, checkpoints / "elapsed.json")
     trainer, has_valid = _trainer(model, tokenizer, dataset, params, settings, (where, dtype), checkpoints, reporter)
     on_event(Event("message", message=f"{where} ({dtype}), {len(dataset.train)} examples, {settings['epochs']} "
                                       f"epochs, LoRA rank {settings['rank']}, batch {settings['batch_size']} "
@@ -83,13 +83,13 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     last = _last_checkpoint(checkpoints) if resume else None
     if resume and last is None:
         on_event(Event("message", message="no checkpoint yet: starting from the beginning"))
-    start = time.perf_counter()
+    reporter.begin(resumed=last is not None)
     result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     if reporter.stopped:
         raise reporter.stopped(job_id)
     metrics = {"device": where, "dtype": dtype, **settings, "format": "text" if plain_text(dataset.train) else "chat",
                "steps": trainer.state.global_step,
-               "train_loss": round(result.training_loss, 4), "seconds": round(time.perf_counter() - start, 1),
+               "train_loss": round(result.training_loss, 4), "seconds": round(reporter.elapsed(), 1),
                "tokens_per_s": reporter.tokens_per_s(), "first_loss": reporter.first_loss,
                "last_loss": reporter.last_loss}
     if has_valid:
@@ -222,8 +222,12 @@ def _callback_base():
 class _Reporter(_callback_base()):
     """Training numbers as ftcook Events; stops at the next step (saving a checkpoint) when asked."""
 
-    def __init__(self, on_event, should_stop):
+    def __init__(self, on_event, should_stop, elapsed_file: Path):
         self.on_event, self.should_stop = on_event, should_stop
+        self.elapsed_file = elapsed_file
+        self._start: float | None = None
+        self._before = 0.0  # training seconds of the runs before a resume
+        self._saved_at: int | None = None
         self.stopped = None  # the outcome (Interrupted, Cancelled) once should_stop() gave one
         self.quiet = False
         self.last_eval: tuple[int, float] | None = None  # (step, valid loss) of the newest evaluation
@@ -251,7 +255,23 @@ class _Reporter(_callback_base()):
                                 valid_loss=float(metrics["eval_loss"])))
 
     def on_save(self, args, state, control, **kwargs):
+        """Once per step (a stop asked for at an epoch's end saves once, not twice); the training time so far goes
+        beside the checkpoints, so a resumed run reports the whole time."""
+        if state.global_step == self._saved_at:
+            return
+        self._saved_at = state.global_step
+        self.elapsed_file.parent.mkdir(parents=True, exist_ok=True)
+        self.elapsed_file.write_text(json.dumps({"seconds": self.elapsed(), "step": state.global_step}))
         self.on_event(Event("checkpoint", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch))
+
+    def begin(self, resumed: bool) -> None:
+        """Start the clock; a resumed run starts from the time its checkpoint recorded."""
+        self._start = time.perf_counter()
+        if resumed and self.elapsed_file.is_file():
+            self._before = float(json.loads(self.elapsed_file.read_text()).get("seconds", 0.0))
+
+    def elapsed(self) -> float:
+        return self._before + (time.perf_counter() - self._start if self._start is not None else 0.0)
 
     def on_step_end(self, args, state, control, **kwargs):
         reason = self.should_stop()
