@@ -211,3 +211,17 @@ def test_a_language_dataset_trains_and_answers(tmp_path, tiny_bpe_model):
     assert answer.exit_code == 0 and answer.output.strip()
     style = invoke("eval", "memorization", "lang", "-n", "1", "--max-tokens", "8")
     assert style.exit_code == 0, style.output
+
+
+def test_a_file_cut_inside_its_last_character_keeps_its_text(tmp_path):
+    """The first bytes of a UTF-8 novel end in half a character: the text is kept, the cut is in the ledger (it
+    was the whole file skipped as undecodable)."""
+    data = "\n\n".join(ZH).encode("utf-8")
+    (tmp_path / "cut.txt").write_bytes(data[:-1])
+    result = build(BuildSettings(recipe="language", sources=[tmp_path / "cut.txt"], out=tmp_path / "ds",
+                                 options={"max_tokens": "60"}, valid_fraction=0.0))
+    skipped = [json.loads(line) for line in (tmp_path / "ds" / "skipped.jsonl").read_text().splitlines()]
+    assert [s["reason"] for s in skipped] == ["cut_at_end"] and "last 2 bytes" in skipped[0]["detail"]
+    kept = "".join(json.loads(line)["messages"][-1]["content"]
+                   for line in (tmp_path / "ds" / "train.jsonl").read_text().splitlines())
+    assert ZH[-1][:-1].replace(" ", "") in kept.replace(" ", "").replace("\n", "") and result.ledger.kept >= 1

@@ -13,6 +13,8 @@ REASONS = {
     "unsupported_file": "a file in a source folder that the recipe does not read",
     "unreadable": "a file that could not be read or parsed",
     "undecodable": "a file that is not text in any charset ftcook recognises",
+    "cut_at_end": "the last bytes of a text file, half a character (the file was cut there); the text before is "
+                  "kept",
     "empty": "nothing left to learn from after normalising (empty completion)",
     "too_short": "a completion shorter than the recipe's minimum",
     "special_token": "contains special tokens of the target's tokenizer as text, which the API refuses (as "

@@ -23,6 +23,7 @@ from ftcook.pipeline.ledger import Skip
 from ftcook.pipeline.normalise import normalise_text
 from ftcook.text.chunk import Oversize, chunk_paragraphs
 from ftcook.text.decode import Undecodable
+from ftcook.text.extract import cut_bytes
 from ftcook.text.extract import SUFFIXES, Paragraph, paragraphs
 from ftcook.tokens import get_counter
 
@@ -95,6 +96,9 @@ def _file_job(job) -> tuple:
 
 def file_items(path: Path, options, counter) -> Iterator[dict | Skip]:
     """The records of one file: chunks of whole sentences, or skips with their reason."""
+    if path.suffix.lower() not in (".epub", ".html", ".htm", ".xhtml") and (cut := cut_bytes(path)):
+        yield Skip(f"{path.as_posix()}:end", "cut_at_end", f"the last {cut} bytes are part of a character: the "
+                   f"file was cut there; the text before them is kept")
     try:
         yield from _chunks(path, options, counter)
     except Undecodable as error:

@@ -69,15 +69,42 @@ def _is_utf8(head: bytes) -> bool:
 
 
 def _utf8_lines(path: Path) -> Iterator[str]:
-    with open(path, encoding="utf-8-sig", newline=None) as f:
-        number = 0
-        try:
-            for line in f:
-                number += 1
-                yield line.rstrip("\n")
-        except UnicodeDecodeError:
-            raise Undecodable(path, f"invalid UTF-8 after line {number}",
-                              hint="convert the file to UTF-8 (e.g. iconv -f <charset> -t utf-8)") from None
+    """The lines of a UTF-8 file; a file cut inside its last character keeps the text before the cut
+    (``cut_bytes`` says how much was lost)."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, 1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                if error.reason != "unexpected end of data" or raw.endswith(b"\n"):
+                    raise Undecodable(path, f"invalid UTF-8 on line {number}",
+                                      hint="convert the file to UTF-8 (e.g. iconv -f <charset> -t utf-8)") from None
+                line = raw[:error.start].decode("utf-8")
+            yield line.rstrip("\r\n")
+
+
+def cut_bytes(path: Path) -> int:
+    """How many bytes at the end of a UTF-8 file are the start of a character that never ends (the file was cut
+    in the middle of it), 0 when none.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write("天气很好".encode()[:-1])
+    >>> cut_bytes(Path(f.name)); os.unlink(f.name)
+    2
+    """
+    with open(path, "rb") as f:
+        f.seek(max(0, f.seek(0, 2) - 4))
+        tail = f.read()
+    for back in range(1, min(4, len(tail)) + 1):
+        byte = tail[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: look further back
+            continue
+        needed = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4 if byte & 0xF8 == 0xF0 else 1
+        return back if needed > back else 0
+    return 0
 
 
 def _blank_separated(sample: list[str]) -> bool:
