@@ -1,11 +1,15 @@
 """Work on all cores with output in input order: ``ordered_map`` keeps results in order (so builds stay
-byte-identical) and bounds the work in flight (so memory stays bounded)."""
+byte-identical) and bounds the work in flight (so memory stays bounded).
+
+Ctrl-C is the parent's alone: helpers ignore SIGINT, and the parent, on Ctrl-C or any error (or when its
+consumer stops early), terminates them at once - no helper left blocked on a full pipe that nobody reads."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -17,17 +21,26 @@ def helper_processes() -> int:
     return max(0, min((os.cpu_count() or 1) - 1, 7))
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """``map(fn, items)`` computed by ``workers`` processes (here when 0), at most ``workers + 1`` items in
     flight. ``fn`` must be a module-level function."""
     if workers <= 0:
         yield from map(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = multiprocessing.Pool(workers, initializer=_ignore_sigint)
+    try:
         pending: deque = deque()
         for item in items:
-            pending.append(pool.submit(fn, item))
+            pending.append(pool.apply_async(fn, (item,)))
             if len(pending) > workers:
-                yield pending.popleft().result()
+                yield pending.popleft().get()
         while pending:
-            yield pending.popleft().result()
+            yield pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()  # after close(): the helpers are done; else (Ctrl-C, an error, stopped early): stop them now
+        pool.join()

@@ -1,0 +1,52 @@
+"""Helper processes: results in order, and Ctrl-C in the middle of the work ends the whole build at once."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from ftcook.parallel import ordered_map
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_results_come_in_input_order():
+    assert list(ordered_map(_square, range(50), 2)) == [n * n for n in range(50)]
+    assert list(ordered_map(_square, range(5), 0)) == [0, 1, 4, 9, 16]
+
+
+def test_ctrl_c_mid_way_stops_the_helpers_and_the_parent(tmp_path):
+    """The hang the issue saw: helpers blocked writing large results into a pipe while the parent, interrupted,
+    waited for them. Here the helpers make 4 MB results slowly; SIGINT goes to the whole process group (as a
+    terminal's Ctrl-C does) once results flow. The run must end by itself (the timeout only guards the test)."""
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from ftcook.parallel import ordered_map
+
+        def work(n):
+            time.sleep(0.05)
+            return b"x" * 4_000_000
+
+        for number, result in enumerate(ordered_map(work, range(10_000), 2)):
+            if number == 3:
+                print("flowing", flush=True)
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout.readline().strip() == "flowing"
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        code = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("the interrupted run hung") from None
+    assert code != 0
+    leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert leftover == []  # no helper outlived the parent
