@@ -11,7 +11,8 @@ from pathlib import Path
 from ...state import Event
 from ..base import Dataset, TrainParams
 
-EXAMPLES_SEEN = 160  # examples a run sees in all, by default (epochs = this / examples, 1 to 8)
+EXAMPLES_SEEN = 160  # examples a run sees in all, by default (epochs = this / examples, 1 to MAX_EPOCHS)
+MAX_EPOCHS = 5  # more overfit small sets: held-out loss rises after 2-5 epochs on 20-30 examples
 
 
 def device() -> tuple[str, str]:
@@ -30,9 +31,9 @@ def default_epochs(n: int) -> int:
     """The local backend's epochs for ``n`` training examples (``ftcook check`` estimates with the same rule).
 
     >>> default_epochs(31), default_epochs(568), default_epochs(5)
-    (5, 1, 8)
+    (5, 1, 5)
     """
-    return max(1, min(8, round(EXAMPLES_SEEN / max(n, 1))))
+    return max(1, min(MAX_EPOCHS, round(EXAMPLES_SEEN / max(n, 1))))
 
 
 def defaults(n: int, params: TrainParams, where: str) -> dict:
