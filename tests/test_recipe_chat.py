@@ -80,6 +80,11 @@ def test_without_me_the_senders_are_listed(tmp_path):
     assert "5  Sam Lee" in result.output and "7  Ada" in result.output and '-o me="Ada"' in result.output
     wrong = invoke("build", "chat", export, "-d", tmp_path / "ds", "-o", "me=Bob")
     assert wrong.exit_code == 2 and "No message is from Bob" in wrong.output
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("buy milk\n", encoding="utf-8")
+    nothing = invoke("build", "chat", tmp_path / "notes", "-d", tmp_path / "ds", "-o", "me=Ada")
+    assert nothing.exit_code == 2 and "No messages found" in nothing.output
+    assert "todo.txt: not a WhatsApp, Telegram, Discord, Messenger or Slack export" in nothing.output
 
 
 def test_turns_context_and_every_message_accounted(tmp_path):

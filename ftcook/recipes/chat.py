@@ -93,6 +93,8 @@ class Chat(Recipe):
         for message in self._read(found):
             if isinstance(message, ChatMessage):
                 census.add(message)
+            else:
+                census.skipped.append(message)
         me_names = self._who_is_me(census)
         self._learn_names(census.senders, me_names)
         gap = timedelta(hours=self.options.session_hours)
@@ -128,9 +130,11 @@ class Chat(Recipe):
         """The sender names that are you: ``-o me`` matches a name as the export writes it or a user id."""
         senders = census.senders
         if not senders:
+            why = "".join(f"\n  {s.id}: {s.detail or s.reason}" for s in census.skipped[:10])
             raise UsageError("No messages found in the sources - point the chat recipe at chat exports: WhatsApp "
                              "(.txt or .zip), Telegram (result.json), Discord (DiscordChatExporter JSON), "
-                             "Messenger or Instagram (message_1.json) or Slack (the export folder or zip)")
+                             "Messenger or Instagram (message_1.json) or Slack (the export folder or zip)"
+                             + (f". Read and left:{why}" if why else ""))
         rows = "\n".join(f"  {n:>7,}  {name}" for name, n in senders.most_common(10))
         if not self.options.me:
             raise UsageError(f"Which sender is you? The chat recipe learns from your messages and does not guess.\n"
@@ -289,6 +293,7 @@ class _Census:
         self.senders: Counter[str] = Counter()
         self.ids: dict[str, set[str]] = defaultdict(set)
         self.people: dict[str, set[str]] = defaultdict(set)
+        self.skipped: list[Skip] = []  # files that are not exports, or cannot be read
 
     def add(self, message: ChatMessage) -> None:
         if message.kind != "system" and message.sender:
