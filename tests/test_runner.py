@@ -169,6 +169,12 @@ def test_defaults_by_size(examples, epochs, learning_rate, rank):
     explicit = defaults(examples, TrainParams(epochs=2, learning_rate=1e-5).for_backend(
         type(get_backend("local"))), "cpu")
     assert (explicit["epochs"], explicit["learning_rate"]) == (2, 1e-5)
+    local = type(get_backend("local"))
+    assert defaults(examples, TrainParams().for_backend(local), "cpu", longest=600)["gradient_checkpointing"]
+    assert not defaults(examples, TrainParams().for_backend(local), "cpu", longest=200)["gradient_checkpointing"]
+    assert not defaults(examples, TrainParams().for_backend(local), "cuda", longest=600)["gradient_checkpointing"]
+    off = TrainParams(options={"gradient_checkpointing": "false"}).for_backend(local)
+    assert not defaults(examples, off, "cpu", longest=600)["gradient_checkpointing"]
 
 
 def test_state_migrates_and_refuses_newer_files(tmp_path):

@@ -50,8 +50,10 @@ class LocalOptions(PluginOptions):
                                                             "batch on GPU). Lower it when memory runs out")
     dropout: float = Field(0.0, ge=0, lt=1, description="LoRA dropout. 0 (the default) keeps no dropout copies of "
                                                         "each layer's input: about a fifth less memory per token")
-    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass: much less "
-                                                            "memory for long examples, about a third more time")
+    gradient_checkpointing: bool | None = Field(None, description="Recompute activations in the backward pass: "
+                                                                   "much less memory for long examples, about a "
+                                                                   "sixth more time (default: on, on CPU, when an "
+                                                                   "example reaches 512 tokens)")
 
 
 class LocalBackend(Backend):

@@ -11,6 +11,7 @@ from pathlib import Path
 from ...state import Event
 from ..base import Dataset, TrainParams
 
+LONG_EXAMPLE = 512  # tokens: from here on CPU, activations dominate memory and checkpointing is on by default
 EXAMPLES_SEEN = 160  # examples a run sees in all, by default (epochs = this / examples, 1 to MAX_EPOCHS)
 MAX_EPOCHS = 5  # more overfit small sets: held-out loss rises after 2-5 epochs on 20-30 examples
 
@@ -36,7 +37,7 @@ def default_epochs(n: int) -> int:
     return max(1, min(MAX_EPOCHS, round(EXAMPLES_SEEN / max(n, 1))))
 
 
-def defaults(n: int, params: TrainParams, where: str) -> dict:
+def defaults(n: int, params: TrainParams, where: str, longest: int = 0) -> dict:
     """Settings for ``n`` training examples, each overridable. The run sees about 160 examples in all (5 epochs of
     the email sample, one of a book), and the learning rate falls as the steps grow: LoRA on a small model needs a
     high rate to learn a style in a few dozen steps, and a lower one over hundreds (docs/evaluate.md has the
@@ -55,6 +56,9 @@ def defaults(n: int, params: TrainParams, where: str) -> dict:
         # examples per forward pass; the rest of a batch is gradient accumulation (same steps, less memory)
         "micro_batch": min(o.micro_batch or (16 if where == "cuda" else 1), batch),
         "max_length": o.max_length or (2048 if where == "cuda" else 1024),
+        # long examples on CPU: 3.2 -> 2.6 GB for 585-token examples at a sixth more time (benchmarks/train_bench.py)
+        "gradient_checkpointing": o.gradient_checkpointing if o.gradient_checkpointing is not None else
+        (where == "cpu" and longest >= LONG_EXAMPLE),
     }
 
 
@@ -68,17 +72,18 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     where, dtype = device()
-    settings = defaults(len(dataset.train), params, where)
     checkpoints = output.parent.parent / "jobs" / job_id
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    settings = defaults(len(dataset.train), params, where, max(_lengths(tokenizer, dataset), default=0))
     model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype))
     reporter = _Reporter(on_event, should_stop, checkpoints / "elapsed.json")
     trainer, has_valid = _trainer(model, tokenizer, dataset, params, settings, (where, dtype), checkpoints, reporter)
     on_event(Event("message", message=f"{where} ({dtype}), {len(dataset.train)} examples, {settings['epochs']} "
                                       f"epochs, LoRA rank {settings['rank']}, batch {settings['batch_size']} "
-                                      f"({settings['micro_batch']} per pass), "
+                                      f"({settings['micro_batch']} per pass"
+                                      f"{', gradient checkpointing' if settings['gradient_checkpointing'] else ''}), "
                                       f"learning rate {settings['learning_rate']:g}"))
     on_event(Event("message", message=_estimate(model, tokenizer, dataset, params, settings, where).describe()))
     last = _last_checkpoint(checkpoints) if resume else None
@@ -112,22 +117,26 @@ def _estimate(model, tokenizer, dataset: Dataset, params: TrainParams, settings:
 
     from .estimate import Shape, estimate
 
-    rows = _rows(dataset.train, tokenizer, plain_text(dataset.train))
-    if "text" in rows[0]:
-        lengths = [len(tokenizer(r["text"])["input_ids"]) for r in rows]
-    elif tokenizer.chat_template:
-        lengths = [len(tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=True,
-                                                     return_dict=True)["input_ids"]) for r in rows]
-    else:
-        lengths = [len(tokenizer(r["prompt"] + r["completion"])["input_ids"]) for r in rows]
+    lengths = _lengths(tokenizer, dataset)
     config = model.config
     shape = Shape(sum(p.numel() for p in model.parameters()), config.num_hidden_layers, config.hidden_size)
     steps_cap = params.options.max_steps
     epochs = settings["epochs"] if not steps_cap else min(settings["epochs"],
-                                                         steps_cap * settings["batch_size"] / max(len(rows), 1))
+                                                         steps_cap * settings["batch_size"] / max(len(lengths), 1))
     return estimate([min(n, settings["max_length"]) for n in lengths], epochs, settings["micro_batch"], shape, where,
-                    torch.get_num_threads(), bool(params.options.gradient_checkpointing),
+                    torch.get_num_threads(), settings["gradient_checkpointing"],
                     _measured_speed(model.name_or_path, where))
+
+
+def _lengths(tokenizer, dataset: Dataset) -> list[int]:
+    """Each training example's tokens as the trainer sees them (chat template or plain text)."""
+    rows = _rows(dataset.train, tokenizer, plain_text(dataset.train))
+    if rows and "text" in rows[0]:
+        return [len(tokenizer(r["text"])["input_ids"]) for r in rows]
+    if tokenizer.chat_template:
+        return [len(tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=True,
+                                                  return_dict=True)["input_ids"]) for r in rows]
+    return [len(tokenizer(r["prompt"] + r["completion"])["input_ids"]) for r in rows]
 
 
 def _measured_speed(base_dir: str, where: str) -> tuple[float, str] | None:
@@ -139,7 +148,7 @@ def _measured_speed(base_dir: str, where: str) -> tuple[float, str] | None:
     with open_state() as state:
         runs = [row for row in sorted(state.models(), key=lambda m: m.created, reverse=True)
                 if row.backend == "local" and row.base_model == name and row.metrics.get("device") == where
-                and row.metrics.get("tokens_per_s") and not row.metrics.get("gradient_checkpointing")][:5]
+                and row.metrics.get("tokens_per_s")][:5]
     if not runs:
         return None
     best = max(runs, key=lambda row: row.metrics["tokens_per_s"])
@@ -164,7 +173,7 @@ def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: 
         learning_rate=settings["learning_rate"], lr_scheduler_type="cosine", warmup_steps=0.05,
         logging_steps=1, save_strategy="epoch", save_total_limit=2, eval_strategy="epoch" if valid_rows else "no",
         bf16=dtype == "bfloat16", fp16=dtype == "float16", use_cpu=where == "cpu",
-        gradient_checkpointing=bool(params.options.gradient_checkpointing),
+        gradient_checkpointing=settings["gradient_checkpointing"],
         max_length=settings["max_length"], seed=params.seed, data_seed=params.seed, report_to="none",
         disable_tqdm=True, dataloader_num_workers=0, dataset_num_proc=None, save_only_model=False,
         completion_only_loss=not text,
