@@ -264,7 +264,7 @@ class Chat(Recipe):
         found = Counter()
 
         def names(text: str) -> str:
-            replaced, count = self._pattern.subn(lambda m: self._names[m.group(0)], text)
+            replaced, count = self._names_out(text)
             found["PERSON"] += count
             return replaced
 
@@ -277,7 +277,11 @@ class Chat(Recipe):
         return changed.replace(meta={**example.meta, "redacted": redacted})
 
     def mask(self, text: str) -> str:
-        return self._pattern.sub(lambda m: self._names[m.group(0)], text) if self._pattern is not None else text
+        return self._names_out(text)[0] if self._pattern is not None else text
+
+    def _names_out(self, text: str) -> tuple[str, int]:
+        """``text`` with other people's names as their placeholders, and how many were replaced."""
+        return self._pattern.subn(lambda m: self._names[m.group(0)], text)
 
     def stats(self) -> dict:
         by_chat = dict(sorted(self._by_chat.items(), key=lambda item: (-item[1]["examples"], item[0])))
