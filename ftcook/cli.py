@@ -5,6 +5,8 @@ docs/cli.md see them too."""
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from . import __version__
@@ -24,7 +26,11 @@ class CommandError(click.ClickException):
 class Group(click.Group):
     """Turns what a command raises into a message and an exit code: errors ``Error: ...`` (their own code), a
     training run that stopped early its one line (``Interrupted`` 130, ``Cancelled`` 1, ``Detached`` 0), Ctrl-C
-    anywhere else one line and 130. No traceback reaches a user."""
+    anywhere else one line naming the command to run again, and 130. No traceback reaches a user."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["ftcook.argv"] = list(args)  # before click consumes them: the command to run again
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
@@ -35,7 +41,8 @@ class Group(click.Group):
         except FtcookError as error:
             raise CommandError(error) from None
         except KeyboardInterrupt:
-            click.echo("Interrupted (Ctrl-C); nothing more was done.", err=True)
+            again = shlex.join(["ftcook", *ctx.meta.get("ftcook.argv", [])])
+            click.echo(f"Interrupted (Ctrl-C); nothing more was done. Run '{again}' again to start over.", err=True)
             ctx.exit(130)
 
 

@@ -55,7 +55,7 @@ def run_quickstart(fast: bool = False, on_event=None, say=print) -> QuickstartRe
     params = TrainParams(epochs=5, learning_rate=1e-3, batch_size=4,
                          options={"max_length": 256, "max_steps": 4 if fast else None})
     name = f"quickstart-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    model = train(dataset, "local", "default", params, name=name, on_event=on_event)
+    model = train(dataset, "local", base, params, name=name, on_event=on_event)
     seconds["train"] = time.perf_counter() - mark
     say("4/4 Asking the tuned model the same two emails")
     mark = time.perf_counter()

@@ -117,7 +117,8 @@ def test_ctrl_c_outside_training_is_one_line_and_130(monkeypatch):
 
     monkeypatch.setattr("ftcook.plugins.get_recipes", interrupt)
     result = invoke("recipes")
-    assert result.exit_code == 130 and result.output == "Interrupted (Ctrl-C); nothing more was done.\n"
+    assert result.exit_code == 130
+    assert result.output == "Interrupted (Ctrl-C); nothing more was done. Run 'ftcook recipes' again to start over.\n"
 
 
 def test_a_missing_extra_is_one_line_naming_the_install(tmp_path, monkeypatch):

@@ -260,3 +260,37 @@ def test_two_runs_with_one_name_cannot_both_start(dataset, tiny_model):
             state.add_job(JobRow("ft-y", "local", "m", None, {}, JobStatus.QUEUED), name="taken")
         state.set_job("ft-x", status=JobStatus.FAILED)
         state.add_job(JobRow("ft-y", "local", "m", None, {}, JobStatus.QUEUED), name="taken")
+
+
+def test_ctrl_c_in_quickstart_is_one_line_at_every_step(tiny_model, monkeypatch):
+    """Ctrl-C while training (the real signal, through the trainer's handler) says how to resume; while asking
+    the base model, how to start over. Both exit 130 without a traceback (it was 'ftcook.runner.base.Stop')."""
+    import os
+    import signal
+
+    from ftcook.runner.local import LocalBackend
+    from ftcook.runner.report import TrainProgress
+
+    monkeypatch.setattr(LocalBackend, "default_model", lambda self: str(tiny_model))
+    seen, sent = TrainProgress.__call__, []
+
+    def interrupt_at_first_step(self, event):
+        seen(self, event)
+        if event.kind == "log" and event.step and not sent:
+            sent.append(event.step)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(TrainProgress, "__call__", interrupt_at_first_step)
+    result = invoke("quickstart", "--fast", "-q")
+    assert result.exit_code == 130 and "Traceback" not in result.output
+    assert re.search(r"Stopped \(interrupted\)\. Resume with 'ftcook train --resume ft-[\w-]+'",
+                     result.output.strip().splitlines()[-1])
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LocalBackend, "generate", interrupt)
+    result = invoke("quickstart", "--fast", "-q")
+    assert result.exit_code == 130
+    assert result.output.strip().splitlines()[-1] == ("Interrupted (Ctrl-C); nothing more was done. "
+                                                      "Run 'ftcook quickstart --fast -q' again to start over.")
