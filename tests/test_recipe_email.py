@@ -299,10 +299,38 @@ def test_redaction_is_on_by_default_and_counted(tmp_path):
     (example,) = examples(out)
     assert example["prompt"].endswith("Call me on <PHONE_1> or mail <EMAIL_1>.")
     assert example["completion"] == "Carol is <EMAIL_1>."
-    assert manifest["redaction"] == {"enabled": True, "examples": 1, "placeholders": {"EMAIL": 1, "PHONE": 1}}
+    assert manifest["redaction"] == {"enabled": True, "examples": 1, "placeholders": {"EMAIL": 1, "PHONE": 1},
+                                     "region": "auto", "left_phone_like": {"count": 0, "regions": {}, "examples": []}}
     result = invoke("build", "email", box, "-d", tmp_path / "plain", "--no-redact", "-o", "me=alice@example.org",
                     "--json")
     assert json.loads(result.output)["redaction"] == {"enabled": False}
+
+
+def test_phone_numbers_without_country_code_are_read_for_the_mails_region(tmp_path):
+    """A German local number in German mail from a .de sender: redacted without -o region (it stayed with the old
+    default US). With -o region=US it stays, and the report says where it would be a phone number."""
+    box = write_mbox(tmp_path / "t.mbox", [
+        compose(("Jonas Weber", "jonas@beispiel.de"), ME, "Angebot", "Hallo Alice, bei Fragen erreichst du mich unter "
+                "030 1234567. Viele Grüße, Jonas", msgid="1@x"),
+        compose(ME, ("Jonas Weber", "jonas@beispiel.de"), "AW: Angebot", "Danke Jonas, ich rufe morgen an.",
+                msgid="2@x", in_reply_to="1@x"),
+        compose(("Sam Hill", "sam@example.co.uk"), ME, "Call", "Ring me on 020 7946 0018 tomorrow.", msgid="3@x"),
+        compose(ME, ("Sam Hill", "sam@example.co.uk"), "Re: Call", "Will do, Sam.", msgid="4@x", in_reply_to="3@x"),
+    ])
+    manifest, out = run(tmp_path / "auto", [box])
+    prompts = [e["prompt"] for e in examples(out)]
+    assert "030 1234567" not in prompts[0] and "unter <PHONE_1>." in prompts[0]
+    assert "on <PHONE_1> tomorrow" in prompts[1]  # English: the sender's .co.uk says GB
+    assert manifest["redaction"]["left_phone_like"]["count"] == 0
+    result = invoke("build", "email", box, "-d", tmp_path / "us", "-o", "me=alice@example.org", "-o", "region=US")
+    assert result.exit_code == 0 and "030 1234567" in (tmp_path / "us" / "train.jsonl").read_text(encoding="utf-8") \
+        + (tmp_path / "us" / "valid.jsonl").read_text(encoding="utf-8")
+    text = " ".join(result.output.split())
+    assert "left 2 numbers that would be phone numbers in IT (2), DE (1)" in text and "but not in US" in text
+    assert "build again with -o region=auto" in text
+    wrong = invoke("build", "email", box, "-d", tmp_path / "xx", "-o", "me=alice@example.org", "-o", "region=XX")
+    assert wrong.exit_code == 2 and "'XX' is not a region for phone numbers: use 'auto'" in wrong.output
+    assert "DE, DJ, DK" in wrong.output and not (tmp_path / "xx").exists()
 
 
 def test_builds_are_identical(tmp_path):

@@ -65,7 +65,8 @@ def test_placeholders_are_consistent_within_an_example_and_counted():
     assert redacted.meta["redacted"] == {"EMAIL": 2, "PHONE": 1}
     again = redactor.redact(Example("", "Mail carol@example.net"))
     assert again.completion == "Mail <EMAIL_1>"  # numbering starts again in each example
-    assert redactor.to_dict() == {"examples": 2, "placeholders": {"EMAIL": 3, "PHONE": 1}}
+    assert redactor.to_dict() == {"examples": 2, "placeholders": {"EMAIL": 3, "PHONE": 1}, "region": "auto",
+                                  "left_phone_like": {"count": 0, "regions": {}, "examples": []}}
 
 
 def test_national_numbers_use_the_region():

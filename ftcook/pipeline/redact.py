@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
+from .regions import AUTO, LeftNumbers, regions_for
+
 #: placeholder types, in report order
 KINDS = ("URL", "SECRET", "EMAIL", "IBAN", "CARD", "PHONE")
 
@@ -56,23 +58,27 @@ class Redactor:
     'Mail <EMAIL_1> or me@example.org, call <PHONE_1>.'
     """
 
-    def __init__(self, keep: list[str] = (), keep_patterns: list[str] = (), region: str = "US"):
+    def __init__(self, keep: list[str] = (), keep_patterns: list[str] = (), region: str = AUTO):
         self.keep = {a.lower() for a in keep}
         self.keep_patterns = list(keep_patterns)
-        self.region = region
+        self.region = region  # for phone numbers without +country: 'auto' reads it from each message (regions.py)
         self.counts: Counter[str] = Counter()
         self.examples = 0  # examples with at least one placeholder
+        self.left = LeftNumbers()
 
     def redact(self, example):
+        """``example`` with placeholders; its ``meta["addresses"]`` (part → the sender's addresses, from the
+        recipe) say where each part's phone numbers are from."""
         names: dict[tuple[str, str], str] = {}
         changes = {}
+        addresses = example.meta.get("addresses") or {}
         for part in ("system", "prompt", "completion"):
             value = getattr(example, part)
             if value:
-                redacted = self.text(value, names)
+                redacted = self.text(value, names, addresses.get(part, ()), example.id)
                 if redacted != value:
                     changes[part] = redacted
-        context = tuple((role, self.text(content, names)) for role, content in example.context)
+        context = tuple((role, self.text(content, names, (), example.id)) for role, content in example.context)
         if context != example.context:
             changes["context"] = context
         if not changes:
@@ -80,10 +86,10 @@ class Redactor:
         self.examples += 1
         return example.replace(**changes, meta={**example.meta, "redacted": _kinds(names)})
 
-    def find(self, text: str) -> list[tuple[int, int, str]]:
+    def find(self, text: str, addresses=()) -> list[tuple[int, int, str]]:
         """(start, end, kind) of everything to redact in ``text``, in order, not overlapping."""
         spans: list[tuple[int, int, str]] = []
-        for kind, found in self._find(text):
+        for kind, found in self._find(text, addresses):
             for start, end in found:
                 if not any(s < end and start < e for s, e, _ in spans):
                     spans.append((start, end, kind))
@@ -101,25 +107,24 @@ class Redactor:
             text = f"{text[:start]}<{kind}>{text[end:]}"
         return text
 
-    def text(self, text: str, names: dict[tuple[str, str], str]) -> str:
-        """``text`` with placeholders; ``names`` maps (kind, value) to its placeholder within one example."""
-        spans = self.find(text)
-        if not spans:
-            return text
+    def text(self, text: str, names: dict[tuple[str, str], str], addresses=(), example_id: str = "") -> str:
+        """``text`` with placeholders; ``names`` maps (kind, value) to its placeholder within one example. Numbers
+        left that look like phone numbers are counted (``left``)."""
         out, last = [], 0
-        for start, end, kind in spans:
+        for start, end, kind in self.find(text, addresses):
             value = text[start:end]
             key = (kind, value.lower() if kind == "EMAIL" else value)
             if key not in names:
                 names[key] = f"<{kind}_{sum(1 for k, _ in names if k == kind) + 1}>"
                 self.counts[kind] += 1
-            out.append(text[last:start])
-            out.append(names[key])
+            out += (text[last:start], names[key])
             last = end
-        out.append(text[last:])
-        return "".join(out)
+        redacted = "".join(out) + text[last:] if out else text
+        if _DIGITS.search(redacted):
+            self.left.scan(_DIGITS.finditer(redacted), example_id)
+        return redacted
 
-    def _find(self, text: str):
+    def _find(self, text: str, addresses=()):
         """(kind, spans) for each kind, most specific first: a URL with a key in it is one ``<URL_n>``, an IBAN's
         digits are not a phone number."""
         if "://" in text:
@@ -133,20 +138,27 @@ class Redactor:
         yield "IBAN", [m.span() for m in _IBAN.finditer(text) if _iban(m.group(0))]
         yield "CARD", [m.span() for m in _CARD.finditer(text) if _card(m.group(0))]
         if _DIGITS.search(text):
-            yield "PHONE", self._phones(text)
+            yield "PHONE", self._phones(text, regions_for(text, addresses, self.region))
 
     def _mine(self, address: str) -> bool:
         address = address.lower()
         return address in self.keep or any(fnmatch.fnmatchcase(address, p) for p in self.keep_patterns)
 
-    def _phones(self, text: str) -> list[tuple[int, int]]:
+    @staticmethod
+    def _phones(text: str, regions: list[str]) -> list[tuple[int, int]]:
+        """Valid numbers for any of ``regions`` (the first region's reading of a number wins)."""
         import phonenumbers
 
-        return [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, self.region,
-                                                                           leniency=phonenumbers.Leniency.VALID)]
+        spans: list[tuple[int, int]] = []
+        for region in regions:
+            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+                if not any(s < m.end and m.start < e for s, e in spans):
+                    spans.append((m.start, m.end))
+        return spans
 
     def to_dict(self) -> dict:
-        return {"examples": self.examples, "placeholders": {k: self.counts[k] for k in KINDS if self.counts[k]}}
+        return {"examples": self.examples, "placeholders": {k: self.counts[k] for k in KINDS if self.counts[k]},
+                "region": self.region, "left_phone_like": self.left.to_dict()}
 
 
 def _kinds(names) -> dict[str, int]:

@@ -53,6 +53,7 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
     if redaction.get("enabled"):
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in redaction["placeholders"].items()) or "nothing found"
         out.print(f"  redacted      {redaction['examples']:>9,}   examples ({kinds}); check with --preview N")
+        _left_numbers(out, redaction)
     out.print("  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
     if result.report is not None:
         out.print()
@@ -62,3 +63,19 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
         out.print()
         out.print(Text.assemble(("ftcook check ", "bold"), valid.path, f"  ({valid.n_examples:,} examples)"))
         render_check(valid, out, quiet=True)
+
+
+def _left_numbers(out, redaction: dict) -> None:
+    """Numbers the privacy gate left that would be phone numbers in some region: how many, where, what to do."""
+    left = redaction.get("left_phone_like") or {}
+    if not left.get("count"):
+        return
+    regions = list(left["regions"].items())
+    where = ", ".join(f"{region} ({n:,})" for region, n in regions[:4]) + (" ..." if len(regions) > 4 else "")
+    if redaction.get("region", "auto") == "auto":
+        read, instead = "each message's region (-o region=auto)", f"-o region={regions[0][0]}"
+    else:
+        read, instead = redaction["region"], "-o region=auto (each message's own region) or another region"
+    out.print(f"  [yellow]left[/yellow]          {left['count']:>9,}   numbers that would be phone numbers in {where}, "
+              f"but not in {read}; e.g. in {', '.join(left['examples'][:3])}. If they are phone numbers, build "
+              f"again with {instead}")

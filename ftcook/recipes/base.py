@@ -7,16 +7,26 @@ A recipe knows its sources, not wording: templates (``templates/<name>/prompt.j2
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import Annotated, Any, ClassVar, Iterable, Iterator
+
+from pydantic import AfterValidator
 
 from ftcook.errors import InputError, UsageError
 from ftcook.options import PluginOptions
 from ftcook.options import parse_options as parse_plugin_options
 from ftcook.pipeline.ledger import Skip
+from ftcook.pipeline.regions import check_region
 
 
 class RecipeOptions(PluginOptions):
     """A recipe's options (``-o key=value`` on the command line); unknown keys are errors."""
+
+
+#: the ``region`` option of recipes that read private messages: ``auto`` or a region libphonenumber knows
+PhoneRegion = Annotated[str, AfterValidator(check_region)]
+REGION_HELP = ("country for phone numbers written without +country code, for redaction: auto (read from each "
+               "message: its sender's domain, its language, its +country numbers; else US) or ISO 3166 (US, DE, "
+               "FR, GB, ...)")
 
 
 class Recipe:

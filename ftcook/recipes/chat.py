@@ -28,7 +28,7 @@ from ftcook.chat.shape import Reply, Turn, replies, turns, within as _within
 from ftcook.errors import UsageError
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
-from ftcook.recipes.base import Recipe, RecipeOptions
+from ftcook.recipes.base import REGION_HELP, PhoneRegion, Recipe, RecipeOptions
 
 _KIND_REASONS = {"system": "system_message", "media": "media_only", "sticker": "sticker", "deleted": "deleted"}
 
@@ -71,8 +71,7 @@ class Chat(Recipe):
         chats: list[str] = Field(default_factory=list, description="only these chats (names as the export writes "
                                  "them; '*' patterns work, e.g. -o chats='Family*'); repeatable")
         one_to_one: bool = Field(False, description="only chats with one other person (no groups)")
-        region: str = Field("US", min_length=2, max_length=2, description="country for phone numbers written "
-                            "without +country code, for redaction (ISO 3166: US, DE, FR, GB, ...)")
+        region: PhoneRegion = Field("auto", description=REGION_HELP)
 
     def __init__(self, options=None, **kwargs):
         super().__init__(options, **kwargs)

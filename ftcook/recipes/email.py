@@ -27,7 +27,7 @@ from ftcook.mail.store import MailIndex, is_reply_subject
 from ftcook.parallel import helper_processes, ordered_map
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
-from ftcook.recipes.base import Recipe, RecipeOptions
+from ftcook.recipes.base import REGION_HELP, PhoneRegion, Recipe, RecipeOptions
 
 BATCH_BYTES = 2 * 1024 * 1024  # raw mail handed to a helper process at once
 BATCH_MESSAGES = 400
@@ -73,8 +73,7 @@ class Email(Recipe):
         context_tokens: int = Field(1024, ge=0, description="most tokens of earlier thread messages in a prompt")
         keep_signoff: bool = Field(True, description="keep the sign-off line ('Best, Alice') when removing your "
                                                      "repeated closing block")
-        region: str = Field("US", min_length=2, max_length=2, description="country for phone numbers written "
-                            "without +country code, for redaction (ISO 3166: US, DE, FR, GB, ...)")
+        region: PhoneRegion = Field("auto", description=REGION_HELP)
         patches: Literal["skip", "message"] = Field(
             "skip", description="patches you mailed (git send-email): skip them, or keep their commit message "
                                 "(without the diff) as mail you started")
@@ -86,11 +85,6 @@ class Email(Recipe):
         def _split(cls, value):
             values = [value] if isinstance(value, str) else list(value or [])
             return [part.strip() for v in values for part in str(v).split(",") if part.strip()]
-
-        @field_validator("region")
-        @classmethod
-        def _upper(cls, value):
-            return value.upper()
 
     def __init__(self, options=None, **kwargs):
         super().__init__(options, **kwargs)
@@ -286,6 +280,7 @@ class Email(Recipe):
             "id": mail.place, "kind": kind, "me": self._me_name, "subject": mail.subject, "date": mail.date,
             "to": _names(mail.to), "cc": _names(mail.cc), "text": text,
             "parent": _person(parent) if parent is not None else None, "thread": list(thread),
+            "meta": {"addresses": {"completion": [mail.sender], "prompt": [parent.sender] if parent else []}},
         }
 
     def stats(self) -> dict:
