@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from .home import home
 from .pipeline import BuildSettings, build
 from .runner import TrainParams, get_backend, messages_for, train
 from .samples import HERE as SAMPLES
+from .state import open_state
 
 SAMPLE = SAMPLES / "quickstart" / "replies.jsonl"
 HELD_OUT = SAMPLES / "quickstart" / "held_out.jsonl"
@@ -54,7 +54,8 @@ def run_quickstart(fast: bool = False, on_event=None, say=print) -> QuickstartRe
     mark = time.perf_counter()
     params = TrainParams(epochs=5, learning_rate=1e-3, batch_size=4,
                          options={"max_length": 256, "max_steps": 4 if fast else None})
-    name = f"quickstart-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    with open_state() as state:
+        name = state.free_name("quickstart")  # 'quickstart' the first time, then quickstart-2, ...
     model = train(dataset, "local", base, params, name=name, on_event=on_event)
     seconds["train"] = time.perf_counter() - mark
     say("4/4 Asking the tuned model the same two emails")

@@ -195,6 +195,12 @@ class State:
             raise UsageError(f"A tuned model named '{name}' exists or is being trained{owner} - pick another "
                              f"--name") from None
 
+    def free_name(self, stem: str) -> str:
+        """``stem`` if no model or job has it, else ``stem-2``, ``stem-3``... (a hint: ``add_job`` takes it)."""
+        taken = {row[0] for row in self.db.execute("SELECT name FROM names WHERE name = ? OR name LIKE ?",
+                                                   (stem, f"{stem}-%"))}
+        return next(name for n in range(1, len(taken) + 2) if (name := stem if n == 1 else f"{stem}-{n}") not in taken)
+
     def set_job(self, job_id: str, **values) -> None:
         allowed = {"status", "remote_id", "output", "error", "params"}
         if set(values) - allowed:

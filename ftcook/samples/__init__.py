@@ -30,6 +30,12 @@ SAMPLES = {
     "chat": Sample("chat", HERE / "chat", "chat",
                    "Ada Byron's chats (all invented): a WhatsApp Android export with Sam Lee (.txt), an iOS group "
                    "export in German (.zip) and a Telegram Desktop result.json with Mia Chen; -o me=\"Ada Byron\""),
+    "language": Sample("language", HERE / "language" / "sanguo.txt", "language",
+                       "the opening of Romance of the Three Kingdoms (三国演义, 14th century, public domain), as the "
+                       "plain-text copies circulate: GB18030, one paragraph per line, ideographic-space indents"),
+    "table": Sample("table", HERE / "table" / "faq.csv", "table",
+                    "24 questions and answers of a bicycle workshop's FAQ (invented), columns question and answer: "
+                    "one repeated question and one empty answer, as real exports have"),
 }
 
 
