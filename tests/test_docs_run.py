@@ -104,3 +104,22 @@ def test_page_runs_as_written(page, shared_home, tmp_path):
 def test_every_page_with_commands_is_run():
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if steps(p)}
     assert pages <= set(PAGES), f"pages with console blocks that no test runs: {sorted(pages - set(PAGES))}"
+
+
+@pytest.mark.slow
+def test_the_adapter_snippet_answers_as_ftcook_ask(shared_home, tmp_path):
+    """train-local.md's transformers + PEFT snippet, on the quickstart's model (made by that page above), prints
+    what ``ftcook ask`` prints for the same email."""
+    page = (DOCS / "train-local.md").read_text(encoding="utf-8")
+    snippet = re.search(r"With transformers and PEFT.*?```python\n(.*?)```", page, flags=re.S).group(1)
+    email = re.search(r'"content": "(Reply to this email from Kim[^"]*)"', snippet).group(1)
+    env = {**os.environ, "FTCOOK_HOME": str(shared_home)}
+    if not (shared_home / "models" / "quickstart").is_dir():
+        pytest.skip("the quickstart's model is made by test_page_runs_as_written[train-local.md]")
+    (tmp_path / "snippet.py").write_text(snippet, encoding="utf-8")
+    printed = subprocess.run([sys.executable, "snippet.py"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert printed.returncode == 0, printed.stderr
+    asked = subprocess.run([str(Path(sys.executable).parent / "ftcook"), "ask", "quickstart", email], env=env,
+                           capture_output=True, text=True)
+    assert asked.returncode == 0, asked.stderr
+    assert printed.stdout.strip() == asked.stdout.strip() and "SmolLM" not in printed.stdout
