@@ -2,6 +2,7 @@
 missing extras, the models listing, and the state database read by column name."""
 
 import json
+import os
 import sqlite3
 import sys
 
@@ -197,3 +198,19 @@ def test_serve_without_its_extra_is_one_line(monkeypatch):
     result = invoke("serve")
     assert result.exit_code == 2 and result.output.strip().splitlines()[-1] == (
         "Error: ftcook serve needs starlette, which is not installed: pip install 'ftcook[serve]' - see docs/use.md")
+
+
+def test_build_and_check_never_import_torch(tmp_path):
+    """A build's check estimates a local run's epochs; importing the trainer for that cost 7 s and 300 MB."""
+    import subprocess
+
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"a{i} text"} for i in range(5)])
+    code = ("import sys; from click.testing import CliRunner; from ftcook.cli import cli; "
+            f"r = CliRunner().invoke(cli, ['build', 'table', {str(tmp_path / 't.jsonl')!r}, '--out', "
+            f"{str(tmp_path / 'ds')!r}, '-q']); assert r.exit_code == 0, r.output; "
+            f"r = CliRunner().invoke(cli, ['check', {str(tmp_path / 't.jsonl')!r}]); "
+            "print(sorted(m for m in ('torch', 'transformers', 'peft', 'trl') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "FTCOOK_HOME": str(tmp_path / "home")})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

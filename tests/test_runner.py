@@ -161,7 +161,7 @@ def test_cli_train_ask_jobs_models_compare(dataset, tiny_model):
     (3000, 1, 2e-4, 32),  # a large mailbox: one pass of 750 steps at the usual LoRA rate
 ])
 def test_defaults_by_size(examples, epochs, learning_rate, rank):
-    from ftcook.runner.local.train import defaults
+    from ftcook.runner.local.defaults import defaults
 
     settings = defaults(examples, TrainParams().for_backend(type(get_backend("local"))), "cpu")
     assert (settings["epochs"], settings["learning_rate"], settings["rank"]) == (epochs, learning_rate, rank)

@@ -68,7 +68,7 @@ def estimate_cost(model: Model, tokens, epochs: int | None = None) -> Cost:
     if epochs is not None:
         n_epochs = epochs
     elif model.provider == "local":  # the local backend's own rule, as 'ftcook train' will use it
-        from ..runner.local.train import default_epochs as local_epochs
+        from ..runner.local.defaults import default_epochs as local_epochs
 
         n_epochs = local_epochs(len(tokens)) if tokens else 0
     else:
