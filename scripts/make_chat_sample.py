@@ -4,18 +4,24 @@
 - ``WhatsApp Chat with Sam Lee.txt``: an Android export (US English, 12-hour clock), one-to-one;
 - ``WhatsApp Chat - Climbing crew.zip``: an iOS export (German dates, 24-hour clock) of a group chat, as
   ``_chat.txt`` inside the zip the app makes, with one photo;
-- ``telegram/result.json``: a Telegram Desktop export of one chat with Mia Chen.
+- ``telegram/result.json``: a Telegram Desktop export of one chat with Mia Chen;
+- ``discord/Direct Messages - Leo Park [1184].json``: a DiscordChatExporter JSON export of a DM with Leo Park
+  (a reply, a pinned-message notice, an attachment);
+- ``messenger/inbox/priyashah_1/message_1.json``: a Facebook Messenger thread with Priya Shah, in Meta's
+  mojibake and newest first, whose participants list Noah Kim, who never writes;
+- ``slack/``: a Slack workspace export (users.json, channels.json, a channel's day files) with a thread.
 
 Run ``python scripts/make_chat_sample.py``; a test checks the committed files are what this script writes.
 """
 
 import sys
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
-from compose.chats import telegram_json, telegram_message, whatsapp_text  # noqa: E402
+from compose.chats import (  # noqa: E402
+    discord_json, messenger_json, telegram_json, telegram_message, whatsapp_text, write_slack)
 
 OUT = Path(__file__).resolve().parent.parent / "ftcook" / "samples" / "chat"
 ME = "Ada Byron"
@@ -55,6 +61,22 @@ MIA = [
     [(0, ME, "happy birthday!! 🎂🎉"), (40, "Mia Chen", "thank you!!! come by later?"),
      (41, ME, "wouldn't miss it, 8?"), (43, "Mia Chen", "8 is perfect")],
 ]
+LEO = [
+    [(0, "Leo Park", "you still up for the raid tonight?"), (2, ME, "yes! 9pm your time?"),
+     (3, "Leo Park", "9 works, I'll bring the healer"), (5, ME, "finally 😅 last time we wiped 4 times")],
+    [(0, ME, "gg last night"), (6, "Leo Park", "gg!! that last boss though"), (6, "Leo Park", ""),
+     (7, ME, "next week same time? 🐉")],
+]
+PRIYA = [
+    [(0, "Priya Shah", "are you coming to Noah's thing on friday?"), (5, ME, "yes!! what should I bring?"),
+     (6, "Priya Shah", "maybe dessert? Noah Kim is doing the grill"), (9, ME, "on it. tiramisù it is")],
+    [(0, "Priya Shah", "that tiramisù was unreal"), (30, ME, "haha I'll send you the recipe"),
+     (31, ME, "it's all about the mascarpone")],
+]
+TEAM = [
+    [(0, "Omar Said", "standup moved to 10:30 today"), (3, ME, "thanks, I'll update the invite"),
+     (20, "Omar Said", "can someone look at the flaky login test?"), (24, ME, "I'll take it after lunch")],
+]
 START = datetime(2024, 6, 1, 9, 30)
 
 
@@ -87,6 +109,29 @@ def write(out: Path = OUT) -> None:
     (out / "telegram").mkdir(exist_ok=True)
     (out / "telegram" / "result.json").write_text(telegram_json([("Mia Chen", "personal_chat", telegram)], False),
                                                   encoding="utf-8")
+    write_others(out)
+
+
+def write_others(out: Path) -> None:
+    """Discord, Messenger and Slack: one small conversation each."""
+    ids = {"Leo Park": "2001", ME: "1001"}
+    leo = [(when, ids[who], who, text) for when, who, text in messages(LEO)]
+    extra = {2: {"reference": {"messageId": "9001"}},  # a reply to Ada's "9pm your time?"
+             6: {"attachments": [{"id": "1", "url": "screenshot.png", "fileName": "screenshot.png"}]}}
+    (out / "discord").mkdir(exist_ok=True)
+    (out / "discord" / "Direct Messages - Leo Park [1184].json").write_text(
+        discord_json("Leo Park", leo, extra=extra), encoding="utf-8")
+    thread = [(when, who, {"content": text}) for when, who, text in messages(PRIYA)]
+    folder = out / "messenger" / "inbox" / "priyashah_1"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "message_1.json").write_text(messenger_json("Priya Shah", ["Priya Shah", ME, "Noah Kim"], thread),
+                                           encoding="utf-8")
+    users = {"U01": ME, "U02": "Omar Said", "U03": "Noah Kim"}
+    uid = {ME: "U01", "Omar Said": "U02"}
+    team = [{"user": uid[who], "text": text, "ts": f"{when.replace(tzinfo=timezone.utc).timestamp():.6f}"}
+            for when, who, text in messages(TEAM)]
+    team[2]["thread_ts"] = team[3]["thread_ts"] = team[2]["ts"]  # Ada answers in the question's thread
+    write_slack(out / "slack", users, {"team": team})
 
 
 if __name__ == "__main__":

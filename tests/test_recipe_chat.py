@@ -208,9 +208,12 @@ def test_the_sample_exports_are_what_their_script_writes_and_build(tmp_path):
     copied = invoke("samples", "copy", "chat", tmp_path / "mine")
     assert copied.exit_code == 0, copied.output
     result, train, skipped = chat_build(tmp_path, [tmp_path / "mine" / "chat"], me="Ada Byron")
-    assert len(train) == 20 and result.manifest["stats"]["chats"] == 3 and result.manifest["stats"]["people"] == 3
+    stats = result.manifest["stats"]
+    assert len(train) == 28 and stats["chats"] == 6 and stats["people"] == 7  # Noah Kim is listed, never writes
+    assert set(stats["by_chat"]) == {"Sam Lee", "Climbing crew", "Mia Chen", "Leo Park", "Priya Shah", "team"}
     text = json.dumps(train, ensure_ascii=False)
-    assert not any(name in text for name in ("Sam", "Mia", "Jonas", "Lee", "Chen", "Weber", "555"))
+    assert not any(name in text for name in ("Sam", "Mia", "Jonas", "Lee", "Chen", "Weber", "555", "Leo", "Priya",
+                                             "Noah", "Omar"))
 
 
 def test_discord_replies_system_messages_and_attachments(tmp_path):
@@ -278,3 +281,34 @@ def test_slack_folders_and_zips_threads_and_mentions(tmp_path):
             archive.write(path, f"My Workspace Slack export/{path.relative_to(export)}")
     _, from_zip, _ = chat_build(tmp_path / "z", [packed], me="Ada Byron")
     assert [r["messages"] for r in from_zip] == [r["messages"] for r in train]
+
+
+def test_people_the_export_lists_are_hidden_even_if_they_never_wrote(tmp_path):
+    """Messenger's participants, Slack's users.json and a Telegram one-to-one chat's name list people who may
+    never write a message; their names in anyone's text become placeholders too (yours stay)."""
+    from compose.chats import messenger_json, write_slack
+
+    folder = tmp_path / "inbox" / "trip_1"
+    folder.mkdir(parents=True)
+    thread = [(at(0), "Sam Lee", {"content": "who else is coming?"}),
+              (at(1), "Ada Byron", {"content": "Priya Shah and maybe Leo"})]
+    (folder / "message_1.json").write_text(messenger_json("Trip", ["Sam Lee", "Ada Byron", "Priya Shah"], thread),
+                                           encoding="utf-8")
+    _, train, _ = chat_build(tmp_path / "m", [tmp_path / "inbox"], me="Ada Byron")
+    assert train[0]["messages"][-1]["content"] == "<PERSON_2> and maybe Leo"  # Leo is listed nowhere: stays
+
+    base = T0.timestamp()
+    users = {"U1": "Ada Byron", "U2": "Sam Lee", "U4": "Omar Said"}
+    general = [{"user": "U2", "text": "who owns the billing service?", "ts": f"{base:.6f}"},
+               {"user": "U1", "text": "Omar Said does, I'm Ada Byron's backup", "ts": f"{base + 60:.6f}"}]
+    export = write_slack(tmp_path / "export", users, {"general": general})
+    _, train, _ = chat_build(tmp_path / "s", [export], me="U1")
+    assert train[0]["messages"][-1]["content"] == "<PERSON_2> does, I'm Ada Byron's backup"
+
+    mia = [telegram_message(1, at(0), "Ada Byron", "user1", "did Mia Chen call you back?"),
+           telegram_message(2, at(1), "Sam Lee", "user2", "not yet"),
+           telegram_message(3, at(2), "Ada Byron", "user1", "ok, I'll ask Mia Chen myself")]
+    path = tmp_path / "result.json"
+    path.write_text(telegram_json([("Mia Chen", "personal_chat", mia)], False), encoding="utf-8")
+    _, train, _ = chat_build(tmp_path / "t", [path], me="Ada Byron")
+    assert train[0]["messages"][-1]["content"] == "ok, I'll ask <PERSON_2> myself"

@@ -26,6 +26,9 @@ class ChatMessage:
     edited: bool = False
     conversation: str = ""  # what the message belongs to across files: a WhatsApp file, a Telegram chat id,
     # a Messenger thread, a Discord channel, a Slack channel or thread ("" = the file and the chat's name)
+    listed: tuple[tuple[str, str], ...] = ()  # (user id or "", name) of the people the export names for this
+    # conversation, whether they wrote or not (Messenger's participants, Slack's users.json, a Telegram one-to-one
+    # chat's name): one tuple per conversation
 
 
 class ExportError(Exception):

@@ -52,7 +52,9 @@ def read(path: Path) -> Iterator[ChatMessage]:
             raise ExportError(f"{part}: JSON, but not a Messenger export (no 'messages' list)")
         chat = fix_mojibake(str(data.get("title") or part.parent.name))
         conversation = f"messenger:{data.get('thread_path') or part.parent}"
-        found += [_message(m, chat, f"{part.parent.name}/{part.name}: message {n}", conversation)
+        listed = tuple(("", fix_mojibake(str(p.get("name")))) for p in data.get("participants") or []
+                       if isinstance(p, dict) and p.get("name"))
+        found += [_message(m, chat, f"{part.parent.name}/{part.name}: message {n}", conversation, listed)
                   for n, m in enumerate(data["messages"], 1) if isinstance(m, dict)]
     found.sort(key=lambda m: (m.time is not None, m.time or datetime.min))  # Meta writes the newest first
     yield from found
@@ -64,13 +66,13 @@ def is_later_part(path: Path) -> bool:
     return bool(match) and int(match.group(1)) > 1 and (path.parent / "message_1.json").is_file()
 
 
-def _message(message: dict, chat: str, place: str, conversation: str) -> ChatMessage:
+def _message(message: dict, chat: str, place: str, conversation: str, listed: tuple = ()) -> ChatMessage:
     sender = fix_mojibake(str(message.get("sender_name") or ""))
     text = fix_mojibake(str(message.get("content") or ""))
     stamp = message.get("timestamp_ms")
     when = datetime.fromtimestamp(stamp / 1000, tz=timezone.utc).replace(tzinfo=None) \
         if isinstance(stamp, (int, float)) else None
-    common = {"conversation": conversation, "edited": bool(message.get("is_edited"))}
+    common = {"conversation": conversation, "edited": bool(message.get("is_edited")), "listed": listed}
     if message.get("type") in _SYSTEM_TYPES or message.get("call_duration") is not None:
         return ChatMessage(chat, place, sender, when, text, "system", **common)
     if message.get("is_unsent") or _UNSENT.search(text):

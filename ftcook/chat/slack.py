@@ -57,7 +57,9 @@ class _Tree:
 
 def read(root: Path) -> Iterator[ChatMessage]:
     tree = _Tree(root)
-    users = {u.get("id"): _name(u) for u in tree.read("users.json") if isinstance(u, dict)}
+    everyone = [u for u in tree.read("users.json") if isinstance(u, dict)]
+    users = {u.get("id"): _name(u) for u in everyone}
+    listed = tuple(sorted({(str(u.get("id") or ""), name) for u in everyone for name in _names(u)}))
     names = _conversation_names(tree, users)
     days: dict[str, list[str]] = {}
     for name in tree.names:
@@ -70,7 +72,7 @@ def read(root: Path) -> Iterator[ChatMessage]:
             messages = tree.read(name)
             for number, message in enumerate(messages if isinstance(messages, list) else [], 1):
                 if isinstance(message, dict):
-                    yield _message(message, chat, f"{root.name}/{name}: message {number}", folder, users)
+                    yield _message(message, chat, f"{root.name}/{name}: message {number}", folder, users, listed)
 
 
 def _conversation_names(tree: _Tree, users: dict) -> dict[str, str]:
@@ -91,14 +93,20 @@ def _name(user: dict) -> str:
                user.get("name") or user.get("id") or "")
 
 
-def _message(message: dict, chat: str, place: str, folder: str, users: dict) -> ChatMessage:
+def _names(user: dict) -> set[str]:
+    """Every name users.json gives a person: display name, real name (not the login handle)."""
+    profile = user.get("profile") or {}
+    return {str(n) for n in (profile.get("display_name"), profile.get("real_name"), user.get("real_name")) if n}
+
+
+def _message(message: dict, chat: str, place: str, folder: str, users: dict, listed=()) -> ChatMessage:
     user = message.get("user")
     sender = users.get(user) or str((message.get("user_profile") or {}).get("real_name") or user or "")
     ts, thread = str(message.get("ts", "")), message.get("thread_ts")
     replying = thread is not None and str(thread) != ts
     common = {"id": ts or None, "sender_id": user, "reply_to": str(thread) if replying else None,
               "conversation": f"slack:{folder}" + (f"/thread {thread}" if replying else ""),
-              "edited": bool(message.get("edited"))}
+              "edited": bool(message.get("edited")), "listed": listed}
     when = _time(ts)
     subtype = message.get("subtype")
     text = slack_text(str(message.get("text") or ""), users)

@@ -41,7 +41,8 @@ def read(path: Path) -> Iterator[ChatMessage]:
                 chat = chats.get(owner, {})
                 name = str(chat.get("name") or chat.get("id") or "chat")
                 last = f"chat {name!r}, message {message.get('id', '?')}"
-                yield _message(message, name, f"{path.name}: {last}", f"telegram:{chat.get('id', name)}")
+                listed = (("", name),) if chat.get("type") == "personal_chat" and chat.get("name") else ()
+                yield _message(message, name, f"{path.name}: {last}", f"telegram:{chat.get('id', name)}", listed)
         except ijson.JSONError as error:
             where = f"after {last}" if last else "before the first message"
             raise ExportError(f"{path}: not valid JSON {where} ({error}) - is the export complete? Export it "
@@ -51,7 +52,7 @@ def read(path: Path) -> Iterator[ChatMessage]:
         raise ExportError(f"{path}: JSON, but not a Telegram export (no 'messages' or 'chats' list)")
 
 
-def _message(message: dict, chat: str, place: str, conversation: str) -> ChatMessage:
+def _message(message: dict, chat: str, place: str, conversation: str, listed: tuple = ()) -> ChatMessage:
     text = plain_text(message.get("text"))
     when = _date(message)
     ident = str(message["id"]) if "id" in message else None
@@ -59,7 +60,7 @@ def _message(message: dict, chat: str, place: str, conversation: str) -> ChatMes
     common = {"id": ident, "reply_to": str(reply) if reply is not None else None,
               "sender_id": message.get("from_id") or message.get("actor_id"),
               "forwarded": bool(message.get("forwarded_from")), "edited": bool(message.get("edited")),
-              "conversation": conversation}
+              "conversation": conversation, "listed": listed}
     if message.get("type") == "service":
         return ChatMessage(chat, place, str(message.get("actor") or ""), when, text or str(message.get("action")),
                            "system", **common)

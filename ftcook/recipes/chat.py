@@ -95,7 +95,7 @@ class Chat(Recipe):
             else:
                 census.skipped.append(message)
         me_names = self._who_is_me(census)
-        self._learn_names(census.senders, me_names)
+        self._learn_names(census, me_names)
         gap = timedelta(hours=self.options.session_hours)
         open_sessions: dict[str, list[ChatMessage]] = {}
         with MessageIndex() as self._index:
@@ -239,10 +239,15 @@ class Chat(Recipe):
     def redaction(self) -> dict:
         return {"region": self.options.region}
 
-    def _learn_names(self, senders: Counter, me_names: set[str]) -> None:
-        """Other people's names as the export lists them, most frequent first, each with a placeholder; a first
-        name of several words stands for its person too, unless it is yours or someone else's."""
+    def _learn_names(self, census: "_Census", me_names: set[str]) -> None:
+        """Other people's names as the export lists them, most frequent senders first, then the people it lists
+        who never wrote, each with a placeholder; a first name of several words stands for its person too, unless
+        it is yours or someone else's."""
+        senders = census.senders
         others = [name for name, _ in senders.most_common() if name and name not in me_names]
+        my_ids = {ident for name in me_names for ident in census.ids.get(name, ())}
+        others += sorted({name for ident, name in census.listed if name.strip() and name not in senders
+                          and name not in me_names and not (ident and ident in my_ids)})
         mine = {part.casefold() for name in me_names for part in name.split()}
         firsts = Counter(name.split()[0] for name in others if len(name.split()) > 1)
         for number, name in enumerate(others, 1):
@@ -296,9 +301,14 @@ class _Census:
         self.senders: Counter[str] = Counter()
         self.ids: dict[str, set[str]] = defaultdict(set)
         self.people: dict[str, set[str]] = defaultdict(set)
+        self.listed: set[tuple[str, str]] = set()  # (user id, name) the exports list, whether they wrote or not
+        self._last_listed: tuple = ()
         self.skipped: list[Skip] = []  # files that are not exports, or cannot be read
 
     def add(self, message: ChatMessage) -> None:
+        if message.listed is not self._last_listed:  # one tuple per conversation: read it once
+            self.listed.update(message.listed)
+            self._last_listed = message.listed
         if message.kind != "system" and message.sender:
             self.senders[message.sender] += 1
             self.people[_key(message)].add(message.sender)

@@ -28,8 +28,10 @@ SAMPLES = {
                      "'The Lamplighter of Vell', a six-chapter novella with dialogue, written for the project and "
                      "dedicated to the public domain (CC0 1.0); EPUB 3 with front and back matter"),
     "chat": Sample("chat", HERE / "chat", "chat",
-                   "Ada Byron's chats (all invented): a WhatsApp Android export with Sam Lee (.txt), an iOS group "
-                   "export in German (.zip) and a Telegram Desktop result.json with Mia Chen; -o me=\"Ada Byron\""),
+                   "Ada Byron's chats (all invented), one export of each kind: WhatsApp Android with Sam Lee (.txt), "
+                   "a WhatsApp iOS group in German (.zip), Telegram Desktop (result.json) with Mia Chen, Discord "
+                   "(DiscordChatExporter JSON) with Leo Park, Messenger with Priya Shah and a Slack workspace; "
+                   "-o me=\"Ada Byron\""),
     "language": Sample("language", HERE / "language" / "sanguo.txt", "language",
                        "the opening of Romance of the Three Kingdoms (三国演义, 14th century, public domain), as the "
                        "plain-text copies circulate: GB18030, one paragraph per line, ideographic-space indents"),
