@@ -271,3 +271,22 @@ def test_requests_switch_between_adapters_and_the_base(server, adapters, tiny_mo
     assert all(len(texts) == 1 for texts in answers.values())  # the same answer each time it is asked
     base_alone = LocalBackend().generate(str(tiny_model), prompt, max_tokens=8)
     assert answers[str(tiny_model)] == {base_alone}
+
+
+def test_a_model_trained_on_plain_text_continues_the_prompt(tiny_model, tmp_path, monkeypatch):
+    """The language recipe's models learn text, not chats: the server gives the user's words as text to continue,
+    as 'ftcook ask' does (it used the chat template, which the model never saw)."""
+    from ftcook.runner import TrainParams, train
+
+    monkeypatch.setenv("FTCOOK_HOME", str(tmp_path))
+    write_jsonl(tmp_path / "text.jsonl", [{"prompt": "", "completion": e["messages"][-1]["content"]}
+                                          for e in examples()[:12]])
+    model = train(tmp_path / "text.jsonl", "local", str(tiny_model),
+                  TrainParams(epochs=1, learning_rate=5e-3, batch_size=4, options={"rank": 8, "max_steps": 2}),
+                  name="plain")
+    assert model.metrics["format"] == "text"
+    with Running([model]) as running:
+        prompt = "Email from Sam"
+        reply = running.client().chat.completions.create(model="plain", messages=[{"role": "user", "content": prompt}],
+                                                         max_tokens=8, temperature=0)
+        assert reply.choices[0].message.content.strip() == _asked(model, prompt, 8).strip()

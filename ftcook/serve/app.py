@@ -98,7 +98,7 @@ class Server:
         if served.system and not any(m["role"] == "system" for m in messages):
             messages.insert(0, {"role": "system", "content": served.system})  # as trained, as 'ftcook ask' does
         group = self.registry.group(served)
-        ids = prompt_ids(group.tokenizer, messages=messages)
+        ids = prompt_ids(group.tokenizer, messages=messages, plain=served.plain)
         return await self._answer(body, served, ids, chat=True)
 
     async def completions(self, request: Request):

@@ -27,6 +27,7 @@ class Served:
     system: str | None  # the system prompt it was trained with (applied when a request has none)
     created: int = 0
     owner: str = "ftcook"
+    plain: bool = False  # trained on plain text (the language recipe): a chat's user turns are text to continue
 
 
 class Gate:
@@ -86,7 +87,8 @@ class Registry:
             adapter = f"adapter{number}"  # PEFT adapter names must be identifiers; ftcook names may hold '.' '-'
             group.adapters[adapter] = model.path
             created = int(model.metrics.get("created", 0) or 0)
-            self.served[model.name] = Served(model.name, model.base_model, adapter, model.system, created)
+            self.served[model.name] = Served(model.name, model.base_model, adapter, model.system, created,
+                                             plain=model.metrics.get("format") == "text")
         for base in self.groups:
             made = min(s.created for s in self.served.values() if s.base == base)
             self.served.setdefault(base, Served(base, base, BASE, None, made, owner="base model"))

@@ -49,10 +49,11 @@ def _prompt_ids(tokenizer, messages: list[dict], plain: bool = False):
     return tokenizer(text, return_tensors="pt")["input_ids"]
 
 
-def prompt_ids(tokenizer, messages: list[dict] | None = None, text: str | None = None):
-    """Token ids of a chat (through the model's chat template, as in training) or of plain ``text``."""
+def prompt_ids(tokenizer, messages: list[dict] | None = None, text: str | None = None, plain: bool = False):
+    """Token ids of a chat (through the model's chat template, as in training; for a model trained on plain text,
+    its user turns as text to continue) or of plain ``text``."""
     if messages is not None:
-        return _prompt_ids(tokenizer, messages)
+        return _prompt_ids(tokenizer, messages, plain)
     return tokenizer(text, return_tensors="pt")["input_ids"]
 
 
