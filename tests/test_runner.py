@@ -103,6 +103,29 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(dataset, tiny_model, mon
         assert model.metrics["steps"] == 15 and state.job(job.id).status == "succeeded"
 
 
+def test_a_second_ctrl_c_stops_at_once_and_the_job_still_resumes(dataset, tiny_model):
+    """The first Ctrl-C asks for a checkpoint at the next step; a second one, before it, stops at once. The job
+    was marked failed (KeyboardInterrupt); it is interrupted, and resumes from its last checkpoint."""
+    import os
+    import signal
+
+    sent = []
+
+    def twice_at_step_5(event):
+        if event.kind == "log" and event.step == 5 and not sent:
+            sent.append(event.step)
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(Interrupted):
+        train(dataset, "local", str(tiny_model), fast(), name="ada", on_event=twice_at_step_5)
+    with open_state() as state:
+        job = state.jobs()[0]
+    assert job.status == "interrupted"
+    model = resume(job.id)
+    assert model.metrics["steps"] == 15
+
+
 class _Flag(dict):
     """Stands in for the Ctrl-C flag: reading it asks the function."""
 

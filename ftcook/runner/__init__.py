@@ -208,6 +208,10 @@ def _run(backend: Backend, job_id: str, dataset: Dataset, base: str, params: Tra
         except Stopped as stopped:
             _stopped(state, job_id, stopped, record)
             raise
+        except KeyboardInterrupt:  # a second Ctrl-C stops at once: the job resumes from its last checkpoint
+            stopped = Interrupted(job_id)
+            _stopped(state, job_id, stopped, record)
+            raise stopped from None
         except BaseException as error:
             state.set_job(job_id, status=JobStatus.FAILED, error=f"{type(error).__name__}: {error}")
             record(Event("status", message=f"failed: {type(error).__name__}: {error}"))
