@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 AUTO = "auto"
 FALLBACK = "US"
@@ -145,20 +146,21 @@ class LeftNumbers:
         return {"count": self.count, "regions": dict(self.regions.most_common()), "examples": self.examples}
 
 
-def valid_in(candidate: str) -> list[str]:
+@lru_cache(maxsize=4096)  # the same numbers come back: signatures, quoted mail
+def valid_in(candidate: str) -> tuple[str, ...]:
     """The ``COMMON`` regions where ``candidate`` is a valid phone number; none for what is shaped like a date or a
     year-numbered id (invoice 2025-031), or has fewer than 7 or more than 15 digits.
 
     >>> valid_in("030 1234567")[:3]
-    ['DE', 'FR', 'IT']
+    ('DE', 'FR', 'IT')
     >>> valid_in("2025-03-03"), valid_in("2025-031"), valid_in("12345")
-    ([], [], [])
+    ((), (), ())
     """
     import phonenumbers
 
     digits = len(_NON_DIGIT.sub("", candidate))
     if not 7 <= digits <= 15 or _DATE_LIKE.match(candidate) or "\n" in candidate:
-        return []
+        return ()
     found = []
     for region in COMMON:
         try:
@@ -166,4 +168,4 @@ def valid_in(candidate: str) -> list[str]:
                 found.append(region)
         except phonenumbers.NumberParseException:
             continue
-    return found
+    return tuple(found)
