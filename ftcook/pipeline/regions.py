@@ -36,7 +36,8 @@ LANGUAGE_REGIONS = {
 }
 #: country domains used as generic names (start-ups, media), which say nothing about a phone number
 _GENERIC_DOMAINS = {"io", "co", "ai", "me", "tv", "ly", "fm", "am", "cc", "ws", "to", "gg", "sh", "la"}
-_DOMAIN = re.compile(r"(?<=[\w-])\.([a-z]{2})(?![\w-]|\.[a-z0-9])")  # the last label of a domain
+#: the last label of the host of an address or a link (not of file names: "setup.py" says nothing of Paraguay)
+_DOMAIN = re.compile(r"(?:@|://|\bwww\.)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2})\b(?![.-]?[A-Za-z0-9])")
 _INTERNATIONAL = re.compile(r"\+\s?\d")
 _DATE_LIKE = re.compile(r"^(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|(?:19|20)\d\d[./-])")  # a date, or a year-numbered id
 _NON_DIGIT = re.compile(r"\D")
@@ -66,6 +67,8 @@ def regions_for(text: str, addresses=(), region: str = AUTO) -> list[str]:
     ['GB']
     >>> regions_for("call 415 555 0132", region="CA")
     ['CA']
+    >>> regions_for("setup.py says 0123 456789; see https://example.fr/x or mail me@x.co.uk")
+    ['FR', 'GB']
     """
     if region != AUTO:
         return [region]
