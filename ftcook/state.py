@@ -199,7 +199,11 @@ class State:
         """``stem`` if no model or job has it, else ``stem-2``, ``stem-3``... (a hint: ``add_job`` takes it)."""
         taken = {row[0] for row in self.db.execute("SELECT name FROM names WHERE name = ? OR name LIKE ?",
                                                    (stem, f"{stem}-%"))}
-        return next(name for n in range(1, len(taken) + 2) if (name := stem if n == 1 else f"{stem}-{n}") not in taken)
+        name, number = stem, 1
+        while name in taken:
+            number += 1
+            name = f"{stem}-{number}"
+        return name
 
     def set_job(self, job_id: str, **values) -> None:
         allowed = {"status", "remote_id", "output", "error", "params"}

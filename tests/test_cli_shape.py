@@ -214,3 +214,12 @@ def test_build_and_check_never_import_torch(tmp_path):
                             env={**os.environ, "FTCOOK_HOME": str(tmp_path / "home")})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_free_name_counts_up_past_taken_ones(tmp_path):
+    with open_state() as state:
+        dataset = state.add_dataset(tmp_path, "sha", 1)
+        assert state.free_name("quickstart") == "quickstart"
+        for number, name in enumerate(("quickstart", "quickstart-2", "quickstart-old"), 1):
+            state.add_job(JobRow(f"j{number}", "local", "base", dataset, {}, JobStatus.QUEUED), name=name)
+        assert state.free_name("quickstart") == "quickstart-3"
