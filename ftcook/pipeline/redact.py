@@ -82,7 +82,8 @@ class Redactor:
                 redacted = self.text(value, names, addresses.get(part, ()), example.id)
                 if redacted != value:
                     changes[part] = redacted
-        context = tuple((role, self.text(content, names, (), example.id)) for role, content in example.context)
+        # earlier turns are other examples' prompts and replies too: their leftover numbers are counted there
+        context = tuple((role, self.text(content, names, count_left=False)) for role, content in example.context)
         if context != example.context:
             changes["context"] = context
         if not changes:
@@ -111,7 +112,8 @@ class Redactor:
             text = f"{text[:start]}<{kind}>{text[end:]}"
         return text
 
-    def text(self, text: str, names: dict[tuple[str, str], str], addresses=(), example_id: str = "") -> str:
+    def text(self, text: str, names: dict[tuple[str, str], str], addresses=(), example_id: str = "",
+             count_left: bool = True) -> str:
         """``text`` with placeholders; ``names`` maps (kind, value) to its placeholder within one example. Numbers
         left that look like phone numbers are counted (``left``)."""
         out, last = [], 0
@@ -124,7 +126,7 @@ class Redactor:
             out += (text[last:start], names[key])
             last = end
         redacted = "".join(out) + text[last:] if out else text
-        if _DIGITS.search(redacted):
+        if count_left and _DIGITS.search(redacted):
             self.left.scan(_DIGITS.finditer(redacted), example_id)
         return redacted
 
