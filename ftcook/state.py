@@ -50,6 +50,15 @@ MIGRATIONS = (
         WHERE status IN ('queued', 'running', 'cancelling', 'interrupted')
           AND json_extract(params, '$.name') IS NOT NULL;
     """,
+    # what ftcook report draws: the learning rate and the process's peak memory at each logged step, and the
+    # evaluations run on a tuned model (eval style, eval memorization, compare)
+    """
+    ALTER TABLE events ADD COLUMN learning_rate REAL;
+    ALTER TABLE events ADD COLUMN memory_mb REAL;
+    CREATE TABLE evaluations (
+        model TEXT NOT NULL, kind TEXT NOT NULL, result TEXT NOT NULL, created REAL NOT NULL);
+    CREATE INDEX evaluations_by_model ON evaluations (model, kind, created);
+    """,
 )
 
 
@@ -101,6 +110,8 @@ class Event:
     tokens_per_s: float | None = None
     message: str | None = None
     time: float = field(default_factory=time.time)
+    learning_rate: float | None = None
+    memory_mb: float | None = None  # the training process's peak resident memory so far
 
 
 @dataclass
@@ -272,6 +283,19 @@ class State:
     def models(self) -> list[ModelRow]:
         rows = self.db.execute(f"SELECT {_columns(ModelRow)} FROM models ORDER BY created DESC").fetchall()
         return [_model(r) for r in rows]
+
+
+    # --- evaluations (what ftcook report shows of a tuned model) ----------------------------------------------
+
+    def add_evaluation(self, model: str, kind: str, result: dict) -> None:
+        self._insert("evaluations", {"model": model, "kind": kind, "result": json.dumps(result, ensure_ascii=False),
+                                     "created": time.time()})
+
+    def evaluations(self, model: str) -> dict[str, dict]:
+        """The newest evaluation of each kind ("style", "memorization") run on ``model``."""
+        rows = self.db.execute("SELECT kind, result, created FROM evaluations WHERE model = ? ORDER BY created",
+                               (model,)).fetchall()
+        return {r["kind"]: {**json.loads(r["result"]), "evaluated": r["created"]} for r in rows}
 
 
 def _columns(row_class) -> str:

@@ -26,8 +26,8 @@ ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 #: in the order a reader meets them; every page with a console block must be here (a test checks)
 PAGES = ["train-local.md", "use.md", "check.md", "recipes/email.md", "recipes/author.md", "recipes/chat.md",
-         "recipes/language.md", "recipes/table.md", "evaluate.md", "writing-recipes.md"]  # last: it adds a recipe
-CHECKED_OUTPUT = {"build", "check", "samples", "templates", "new-recipe", "recipes"}
+         "recipes/language.md", "recipes/table.md", "evaluate.md", "report.md", "writing-recipes.md"]  # last: it adds a recipe
+CHECKED_OUTPUT = {"build", "check", "samples", "templates", "new-recipe", "recipes", "report"}
 TRAINS = {"train", "ask", "eval", "compare", "export", "quickstart"}
 ILLUSTRATIVE = ("...", "/home/you/")  # shown lines with these stand for what differs on each machine
 

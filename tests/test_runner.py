@@ -44,6 +44,8 @@ def test_training_lowers_the_loss_and_records_everything(dataset, tiny_model):
     assert row.metrics["system"] == "You are Ada."
     logged = [e for e in state.events(job.id) if e.kind == "log"]
     assert [e.step for e in logged] == list(range(1, 16)) and all(e.total_steps == 15 for e in logged)
+    assert all(e.learning_rate is not None and e.memory_mb > 50 for e in logged)  # what ftcook report draws
+    assert logged[-1].learning_rate < logged[1].learning_rate  # the cosine schedule
     state.close()
 
 
@@ -206,12 +208,32 @@ def test_state_migrates_and_refuses_newer_files(tmp_path):
     path = tmp_path / "state.db"
     State(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4
     db.execute("PRAGMA user_version = 99")
     db.commit()
     db.close()
     with pytest.raises(Exception, match="newer ftcook"):
         State(path)
+
+
+def test_state_of_an_older_ftcook_keeps_its_events(tmp_path):
+    """A state database of version 3 (before learning rate, memory and evaluations) migrates in place."""
+    import sqlite3
+
+    from ftcook.state import MIGRATIONS
+
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:3], 1):
+        db.executescript(script)
+        db.execute(f"PRAGMA user_version = {number}")
+    db.execute("INSERT INTO events (job_id, time, kind, step, train_loss) VALUES ('ft-1', 1.0, 'log', 1, 2.5)")
+    db.commit()
+    db.close()
+    with open_state(path) as state:
+        [event] = state.events("ft-1")
+        assert (event.train_loss, event.learning_rate, event.memory_mb) == (2.5, None, None)
+        assert state.evaluations("m") == {}
 
 
 def test_a_missing_base_model_is_a_clear_error(dataset):

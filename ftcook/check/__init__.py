@@ -63,6 +63,7 @@ class Report:
     task: str | None = None
     plan: Plan = field(default_factory=Plan)
     declined: frozenset = frozenset()
+    lengths: list[int] = field(default_factory=list, repr=False)  # each example's tokens, in file order
 
     @property
     def errors(self) -> list[Finding]:
@@ -183,7 +184,7 @@ def run_check(path, model: str | Model | None = None, *, epochs: int | None = No
         tokens=distribution(tokens), trainable_tokens=distribution(result.trainable),
         messages=distribution(result.messages) if target.format == CHAT else None,
         cost=estimate_cost(target, tokens, epochs), over_limit=sum(t > target.max_tokens for t in tokens),
-        task=task, plan=plan, declined=declined,
+        task=task, plan=plan, declined=declined, lengths=tokens,
     )
 
 

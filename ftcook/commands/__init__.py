@@ -5,10 +5,11 @@ function and prints; the work is in the library (``ftcook.pipeline``, ``ftcook.c
 - ``training``: train, backends, jobs, models, quickstart
 - ``use``: ask, compare, eval
 - ``keys``: keys
+- ``report``: report
 """
 
 from __future__ import annotations
 
-from . import data, keys, training, use
+from . import data, keys, report, training, use
 
-COMMANDS = (*data.COMMANDS, *training.COMMANDS, *use.COMMANDS, *keys.COMMANDS)
+COMMANDS = (*data.COMMANDS, *training.COMMANDS, *use.COMMANDS, *keys.COMMANDS, *report.COMMANDS)

@@ -75,6 +75,7 @@ def memorization(model, dataset, n, max_tokens, threshold, as_json):
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         render_memorization(console(), result, threshold)
+        console().print(f"Charts: ftcook report {model}", markup=False, highlight=False)
 
 
 @evaluate.command("style")
@@ -100,6 +101,7 @@ def style(model, dataset, as_json, **settings):
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         render_style(console(), result)
+        console().print(f"Charts: ftcook report {model}", markup=False, highlight=False)
 
 
 @evaluate.command("blind")
@@ -112,6 +114,7 @@ def blind(model, dataset, count, seed):
     """A blind test for you: your real reply and MODEL's, in random order - which one is yours?"""
     from ..eval.blind import BlindTest, blind_rows
     from ..eval.report import render_blind_summary
+    from ..eval.variants import record
 
     out = console()
     test = BlindTest.make(blind_rows(model, dataset, n=count), seed=seed)
@@ -123,7 +126,9 @@ def blind(model, dataset, count, seed):
             out.print(reply, markup=False)
         answer = click.prompt("\nWhich one is yours? (1, 2, s to skip)", type=click.Choice(["1", "2", "s"]))
         trial.answer = None if answer == "s" else int(answer) - 1
-    render_blind_summary(out, test.summary())
+    summary = test.summary()
+    record(model, "blind", summary)
+    render_blind_summary(out, summary)
 
 
 @click.command()

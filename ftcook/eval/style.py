@@ -56,7 +56,9 @@ def evaluate_style(name: str, dataset: Path | None = None, settings: StyleSettin
         outputs["tuned"].append(backend.generate(model, prompt, max_tokens=s.max_tokens))
         if on_step is not None:
             on_step(number, len(held))
-    return _report(name, model, backend, base, data, held, source, len(shots), classifier, outputs)
+    result = _report(name, model, backend, base, data, held, source, len(shots), classifier, outputs)
+    variants.record(name, "style", result)
+    return result
 
 
 def _background(data, folder: Path | None) -> list[str]:

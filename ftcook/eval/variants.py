@@ -55,3 +55,9 @@ def text(messages: list[dict]) -> str:
 def prompt_text(prompt: list[dict]) -> str:
     """What a prompt asks, without its system message."""
     return text([m for m in prompt if m["role"] != "system"])
+
+
+def record(name: str, kind: str, result: dict) -> None:
+    """Keep an evaluation of tuned model ``name`` in the state database, for ``ftcook report``."""
+    with open_state() as state:
+        state.add_evaluation(name, kind, result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from rich.console import Console
 from rich.text import Text
 
@@ -55,6 +57,7 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
         out.print(f"  redacted      {redaction['examples']:>9,}   examples ({kinds}); check with --preview N")
         _left_numbers(out, redaction)
     out.print("  files         train.jsonl valid.jsonl skipped.jsonl manifest.json")
+    out.print(f"  charts        ftcook report {shlex.quote(str(result.out))}", markup=False, highlight=False)
     if result.report is not None:
         out.print()
         render_check(result.report, out, quiet=quiet)

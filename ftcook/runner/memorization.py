@@ -72,6 +72,8 @@ def memorization(name: str, dataset: Path | None = None, settings: MemorizationS
     mean = round(sum(r["copied_share"] for r in rows) / len(rows), 3) if rows else 0.0
     longest = max((r["longest_copied_words"] for r in rows), default=0)
     warn = mean >= threshold or longest >= longest_warning
-    return {"model": name, "prompts_from": source, "samples": len(rows), "ngram": NGRAM,
-            "source_ngrams": len(seen), "copied_share": mean, "longest_copied_words": longest,
-            "threshold": threshold, "longest_warning": longest_warning, "warning": warn, "examples": rows}
+    result = {"model": name, "prompts_from": source, "samples": len(rows), "ngram": NGRAM,
+              "source_ngrams": len(seen), "copied_share": mean, "longest_copied_words": longest,
+              "threshold": threshold, "longest_warning": longest_warning, "warning": warn, "examples": rows}
+    variants.record(name, "memorization", result)
+    return result

@@ -165,6 +165,7 @@ def render_trained(out: Console, tuned) -> None:
               f"{m.get('seconds')} s on {m.get('device')}; {losses})")
     out.print(f"adapter: {tuned.path}", markup=False)
     out.print(f"Use it: ftcook ask {tuned.name} \"...\"   Compare: ftcook compare {tuned.name}", markup=False)
+    out.print(f"Charts: ftcook report {tuned.name}", markup=False, highlight=False)
 
 
 def models_json(catalog: list, tuned: list[ModelRow]) -> dict:

@@ -5,6 +5,7 @@ to the dataset, evaluation each epoch, checkpoints, resume, and a clean stop."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -187,6 +188,16 @@ def _last_checkpoint(folder: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def peak_memory_mb() -> float | None:
+    """The training process's peak resident memory so far, in MB (None where the platform does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)  # bytes on macOS, KB on Linux
+
+
 def _callback_base():
     from transformers import TrainerCallback
 
@@ -218,8 +229,10 @@ class _Reporter(_callback_base()):
             if self.first_loss is None:
                 self.first_loss = round(float(logs["loss"]), 4)
             self.last_loss = round(float(logs["loss"]), 4)
+            rate = logs.get("learning_rate")
             self.on_event(Event("log", step=state.global_step, total_steps=state.max_steps, epoch=state.epoch,
-                                train_loss=float(logs["loss"]), tokens_per_s=self.tokens_per_s(recent=True)))
+                                train_loss=float(logs["loss"]), tokens_per_s=self.tokens_per_s(recent=True),
+                                learning_rate=float(rate) if rate is not None else None, memory_mb=peak_memory_mb()))
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         if metrics and "eval_loss" in metrics:
