@@ -101,8 +101,10 @@ def table(rows: dict) -> None:
               f"{share['base']:>6.0%} {share['few-shot']:>6.0%} {share['tuned']:>5.0%} "
               f"{r['loss']['base']['perplexity']:>8} {r['loss']['tuned']['perplexity']:>9} "
               f"{v['few-shot']['profile_distance']:>11.3f} {v['tuned']['profile_distance']:>10.3f}")
-    print("\nshares: outputs attributed to the writer; 'real' is the real held-out text (the ceiling). Baseline: "
-          "k-shot prompting of the same base model.")
+    sampling = next(iter(rows.values()))["result"].get("sampling", {})
+    print(f"\nshares: outputs attributed to the writer ({sampling.get('samples', 1)} replies per held-out prompt and "
+          f"variant, sampled at temperature {sampling.get('temperature', 0)}); 'real' is the real held-out text (the "
+          "ceiling). Baseline: k-shot prompting of the same base model.")
 
 
 def main() -> None:

@@ -77,8 +77,14 @@ def test_eval_style_reports_every_variant(tmp_path, tiny_model):
     assert list(data["variants"]) == ["real", "base", "few-shot", "tuned"] and data["examples"] == 3
     assert data["variants"]["real"]["profile_distance"] == 0.0 and data["loss"]["tuned"]["perplexity"] > 1
     assert 0 <= data["classifier"]["cv_accuracy"] <= 1 and data["classifier"]["writer_texts"] == 32
+    assert data["sampling"] == {"samples": 4, "temperature": 0.8, "seeds": [0, 1, 2, 3]}
+    assert [data["variants"][v]["outputs"] for v in data["variants"]] == [3, 12, 12, 12]  # 4 replies a prompt
+    assert len({data["outputs"][0]["tuned"], *data["outputs"][0]["more_samples"]["tuned"]}) > 1  # sampled
     again = json.loads(invoke("eval", "style", "ada", "-n", "3", "--max-tokens", "8", "--json").output)
-    assert again["variants"] == data["variants"]  # deterministic
+    assert again["variants"] == data["variants"]  # deterministic: one seed a sample
+    greedy = json.loads(invoke("eval", "style", "ada", "-n", "3", "--max-tokens", "8", "--temperature", "0",
+                               "--json").output)
+    assert greedy["sampling"]["samples"] == 1 and greedy["variants"]["tuned"]["outputs"] == 3
     shown = invoke("eval", "style", "ada", "-n", "3", "--max-tokens", "8")
     assert "attributed to the writer" in shown.output and "held-out loss: base" in shown.output
     background = tmp_path / "others.txt"

@@ -37,14 +37,18 @@ def ask(model, prompt, system, max_tokens, temperature):
 @setting(StyleSettings, "n", "-n", type=click.IntRange(1), default=3, help="Held-out prompts to answer.")
 @setting(StyleSettings, "shots", type=click.IntRange(0))
 @setting(StyleSettings, "max_tokens", type=click.IntRange(1), default=160)
+@setting(StyleSettings, "samples", type=click.IntRange(1), default=1,
+         help="Replies each variant writes to each prompt (sampled; eval style takes 4).")
+@setting(StyleSettings, "temperature", type=click.FloatRange(0))
 @click.option("--json", "as_json", is_flag=True, help="Print every number and every output as JSON.")
-def compare(model, dataset, n, shots, max_tokens, as_json):
+def compare(model, dataset, n, shots, max_tokens, samples, temperature, as_json):
     """Fine-tuning against prompting, read side by side: each held-out prompt with the real completion and the
     replies of the base model (zero-shot and few-shot) and MODEL, then the measures of 'ftcook eval style'."""
     from ..eval.report import render_compare
     from ..eval.style import evaluate_style
 
-    result = evaluate_style(model, dataset, StyleSettings(n=n, shots=shots, max_tokens=max_tokens))
+    result = evaluate_style(model, dataset, StyleSettings(n=n, shots=shots, max_tokens=max_tokens, samples=samples,
+                                                          temperature=temperature))
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -85,6 +89,8 @@ def memorization(model, dataset, n, max_tokens, threshold, as_json):
 @setting(StyleSettings, "n", "-n", type=click.IntRange(1))
 @setting(StyleSettings, "shots", type=click.IntRange(0))
 @setting(StyleSettings, "max_tokens", type=click.IntRange(8))
+@setting(StyleSettings, "samples", type=click.IntRange(1))
+@setting(StyleSettings, "temperature", type=click.FloatRange(0))
 @setting(StyleSettings, "background", type=click.Path(exists=True, path_type=Path))
 @setting(StyleSettings, "seed", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print every number and every output as JSON.")

@@ -14,8 +14,13 @@ PROFILE_ROWS = {"words": "words", "words_per_sentence": "words/sentence", "chars
 
 def render_style(out: Console, result: dict) -> None:
     c = result["classifier"]
+    sampling = result.get("sampling") or {"samples": 1, "temperature": 0}
+    replies = ("one greedy reply" if not sampling["temperature"] else
+               f"{sampling['samples']} sampled repl{'y' if sampling['samples'] == 1 else 'ies'} at temperature "
+               f"{sampling['temperature']:g}")
     out.print(f"[bold]{result['model']}[/bold] on {result['examples']} held-out examples of "
-              f"{result['held_out_from']} (base {result['base_model']}, few-shot with {result['shots']})")
+              f"{result['held_out_from']} (base {result['base_model']}, few-shot with {result['shots']}; "
+              f"{replies} per prompt and variant)")
     out.print(f"classifier: {c['writer_texts']} texts by the writer against {c['background_texts']} by others; "
               f"cross-validated balanced accuracy {c['cv_accuracy']:.0%}" + ("  (weak: read the shares with care)"
                                                                     if c["cv_accuracy"] < 0.8 else ""))

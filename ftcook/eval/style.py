@@ -27,6 +27,12 @@ class StyleSettings:
     n: int = field(default=20, metadata={"help": "Held-out prompts to answer (valid.jsonl; train.jsonl if none)."})
     shots: int = field(default=3, metadata={"help": "Training examples in the base model's few-shot prompt."})
     max_tokens: int = field(default=200, metadata={"help": "Most tokens of each generated reply."})
+    samples: int = field(default=4, metadata={
+        "help": "Replies each variant writes to each held-out prompt, sampled at --temperature with seeds "
+                "0, 1, ...: with few held-out examples one greedy reply each makes a share jump by whole "
+                "examples (docs/evaluate.md)."})
+    temperature: float = field(default=0.8, metadata={
+        "help": "Sampling temperature of the replies (0: one greedy reply per prompt; --samples is then 1)."})
     background: Path | None = field(default=None, metadata={
         "help": "A file or folder of other people's writing (.txt, paragraphs split at blank lines) for the "
                 "classifier's background, instead of the one ftcook ships (500 public-domain and CC0 emails and "
@@ -46,17 +52,20 @@ def evaluate_style(name: str, dataset: Path | None = None, settings: StyleSettin
     shots = [e for e in data.train if e not in held][:s.shots]
     classifier = attribution.train([variants.text(e["completion"]) for e in data.train],
                                    _background(data, s.background), seed=s.seed)
-    outputs = {v: [] for v in VARIANTS}
     base = variants.base_of(model)
+    seeds = list(range(s.samples)) if s.temperature > 0 else [None]
+    real, replies = [], {v: [] for v in VARIANTS[1:]}  # replies[variant][prompt] = its replies, one a seed
     for number, example in enumerate(held, 1):
         prompt = example["prompt"]
-        outputs["real"].append(variants.text(example["completion"]))
-        outputs["base"].append(backend.generate(base, prompt, max_tokens=s.max_tokens))
-        outputs["few-shot"].append(backend.generate(base, variants.few_shot(prompt, shots), max_tokens=s.max_tokens))
-        outputs["tuned"].append(backend.generate(model, prompt, max_tokens=s.max_tokens))
+        real.append(variants.text(example["completion"]))
+        asked = {"base": (base, prompt), "few-shot": (base, variants.few_shot(prompt, shots)), "tuned": (model, prompt)}
+        for variant, (who, messages) in asked.items():
+            replies[variant].append([backend.generate(who, messages, max_tokens=s.max_tokens,
+                                                      temperature=s.temperature, seed=seed) for seed in seeds])
         if on_step is not None:
             on_step(number, len(held))
-    result = _report(name, model, backend, base, data, held, source, len(shots), classifier, outputs)
+    result = _report(name, model, backend, base, data, held, source, len(shots), classifier, real, replies)
+    result["sampling"] = {"samples": len(seeds), "temperature": s.temperature, "seeds": seeds}
     variants.record(name, "style", result)
     return result
 
@@ -114,17 +123,19 @@ def _without_lead_in(text: str) -> str:
     return rest if sep and first.rstrip().endswith(":") and len(first) < 200 else text
 
 
-def _report(name, model, backend, base, data, held, source, shots, classifier, outputs) -> dict:
-    real_profile = profile.mean_profile(outputs["real"])
-    probabilities = {v: classifier.writer_probability(outputs[v]) for v in VARIANTS}
+def _report(name, model, backend, base, data, held, source, shots, classifier, real, replies) -> dict:
+    texts = {"real": real, **{v: [r for per_prompt in rs for r in per_prompt] for v, rs in replies.items()}}
+    real_profile = profile.mean_profile(real)
+    probabilities = {v: classifier.writer_probability(texts[v]) for v in VARIANTS}
     measured = {}
     for variant in VARIANTS:
-        mean_profile = profile.mean_profile(outputs[variant])
-        measured[variant] = {"attributed_to_writer": classifier.share(outputs[variant]),
+        mean_profile = profile.mean_profile(texts[variant])
+        measured[variant] = {"attributed_to_writer": classifier.share(texts[variant]), "outputs": len(texts[variant]),
                              "writer_probability": _mean(probabilities[variant]),
                              "profile": mean_profile, "profile_distance": profile.distance(mean_profile, real_profile)}
     scored = held[:50]
     losses = {"base": backend.loss(base, scored), "tuned": backend.loss(model, scored)}
+    per = len(next(iter(replies.values()))[0]) if held else 1
     return {"model": name, "base_model": model.base_model, "held_out_from": source, "examples": len(held),
             "shots": shots, "classifier": {"cv_accuracy": classifier.cv_accuracy,
                                            "writer_texts": classifier.writer_texts,
@@ -132,8 +143,12 @@ def _report(name, model, backend, base, data, held, source, shots, classifier, o
             "variants": measured,
             "loss": {k: {"loss": v, "perplexity": round(math.exp(v), 2) if v is not None else None}
                      for k, v in losses.items()},
-            "outputs": [{"prompt": variants.prompt_text(held[i]["prompt"]), **{v: outputs[v][i] for v in VARIANTS},
-                         "writer_probability": {v: probabilities[v][i] for v in VARIANTS}}
+            "outputs": [{"prompt": variants.prompt_text(held[i]["prompt"]), "real": real[i],
+                         **{v: replies[v][i][0] for v in replies},
+                         "more_samples": {v: replies[v][i][1:] for v in replies},
+                         "writer_probability": {"real": probabilities["real"][i],
+                                                **{v: _mean(probabilities[v][i * per:(i + 1) * per])
+                                                   for v in replies}}}
                         for i in range(len(held))]}
 
 

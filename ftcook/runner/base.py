@@ -115,8 +115,9 @@ class Backend(ABC):
 
     @abstractmethod
     def generate(self, model: TunedModel | str, messages: list[dict], max_tokens: int = 256,
-                 temperature: float = 0.0) -> str:
-        """The reply of a tuned model (or of base model ``model``, a str) to chat ``messages``."""
+                 temperature: float = 0.0, seed: int | None = None) -> str:
+        """The reply of a tuned model (or of base model ``model``, a str) to chat ``messages``; ``seed`` makes a
+        sampled reply (temperature above 0) repeatable where the backend can."""
 
     def preflight(self, dataset: Dataset, base_model: str, params: TrainParams, report) -> list[str]:
         """What the user must see and confirm before anything leaves the machine (a remote backend: cost,

@@ -87,16 +87,16 @@ class LocalBackend(Backend):
         return TunedModel(output.name, self.name, base_model, output, metrics=metrics)
 
     def generate(self, model: TunedModel | str, messages: list[dict], max_tokens: int = 256,
-                 temperature: float = 0.0) -> str:
+                 temperature: float = 0.0, seed: int | None = None) -> str:
         require_extra()
         from .basemodel import resolve
         from .generate import generate
 
         if isinstance(model, TunedModel):
             return generate(resolve(model.base_model), model.path, messages, max_tokens, temperature,
-                            plain=model.metrics.get("format") == "text")
+                            plain=model.metrics.get("format") == "text", seed=seed)
         return generate(resolve(model), None, messages, max_tokens, temperature,
-                        plain=not any(m["role"] == "user" for m in messages))
+                        plain=not any(m["role"] == "user" for m in messages), seed=seed)
 
     def loss(self, model: TunedModel | str, examples: list[dict]) -> float | None:
         require_extra()

@@ -172,9 +172,9 @@ def _eos_ids(tokenizer) -> list[int]:
 
 
 def generate(base_dir: Path, adapter: Path | None, messages: list[dict], max_tokens: int = 256,
-             temperature: float = 0.0, plain: bool = False) -> str:
+             temperature: float = 0.0, plain: bool = False, seed: int | None = None) -> str:
     model, tokenizer = load(base_dir, adapter)
-    sampling = Sampling(max_tokens=max_tokens, temperature=temperature)
+    sampling = Sampling(max_tokens=max_tokens, temperature=temperature, seed=seed)
     return run(model, tokenizer, _prompt_ids(tokenizer, messages, plain), sampling).text.strip()
 
 

@@ -237,7 +237,7 @@ class OpenAIBackend(Backend):
     # --- using a model --------------------------------------------------------------------------------------
 
     def generate(self, model: TunedModel | str, messages: list[dict], max_tokens: int = 256,
-                 temperature: float = 0.0) -> str:
+                 temperature: float = 0.0, seed: int | None = None) -> str:
         from ...catalog import get_model
 
         if isinstance(model, TunedModel):
@@ -254,13 +254,18 @@ class OpenAIBackend(Backend):
             if known is not None and known.format == "completion":
                 prompt = "\n\n".join(m["content"] for m in messages)
                 reply = client.completions.create(model=model_id, prompt=prompt, max_tokens=max_tokens,
-                                                  temperature=temperature)
+                                                  temperature=temperature, **_seed(seed))
                 return reply.choices[0].text.strip()
             reply = client.chat.completions.create(model=model_id, messages=messages, max_tokens=max_tokens,
-                                                   temperature=temperature)
+                                                   temperature=temperature, **_seed(seed))
             return (reply.choices[0].message.content or "").strip()
         except Exception as error:  # noqa: BLE001
             raise JobFailed(f"OpenAI: {explain(error)}") from None
+
+
+def _seed(seed: int | None) -> dict:
+    """The API's ``seed`` (best-effort repeatable sampling), only when one is asked for."""
+    return {} if seed is None else {"seed": seed}
 
 
 def _files(client) -> list:
