@@ -46,14 +46,23 @@ class Group(click.Group):
             ctx.exit(130)
 
 
-@click.group(cls=Group)
+@click.group(cls=Group, invoke_without_command=True)
 @click.version_option(__version__, prog_name="ftcook")
-def cli():
+@click.pass_context
+def cli(ctx):
     """ftcook - a fine-tuning cookbook: turn your data into a checked dataset, train, and use the model.
 
     New here? 'ftcook quickstart' builds a dataset from a bundled sample, trains a small model on this machine and
-    shows it before and after (offline, a few minutes). Then 'ftcook recipes' for your own data.
+    shows it before and after (offline, a few minutes). 'ftcook start' (or 'ftcook' alone in a terminal) asks what
+    the model should learn and builds your dataset step by step; 'ftcook recipes' lists the recipes.
     """
+    if ctx.invoked_subcommand is None:
+        from .commands.start import in_terminal, start
+
+        if in_terminal():
+            ctx.invoke(start)
+        click.echo(ctx.get_help())
+        ctx.exit(2)
 
 
 def _add_commands(group: click.Group) -> None:

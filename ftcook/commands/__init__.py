@@ -6,10 +6,11 @@ function and prints; the work is in the library (``ftcook.pipeline``, ``ftcook.c
 - ``use``: ask, compare, eval
 - ``keys``: keys
 - ``report``: report
+- ``start``: start (and bare ``ftcook`` in a terminal)
 """
 
 from __future__ import annotations
 
-from . import data, keys, report, training, use
+from . import data, keys, report, start, training, use
 
-COMMANDS = (*data.COMMANDS, *training.COMMANDS, *use.COMMANDS, *keys.COMMANDS, *report.COMMANDS)
+COMMANDS = (*data.COMMANDS, *training.COMMANDS, *use.COMMANDS, *keys.COMMANDS, *report.COMMANDS, *start.COMMANDS)

@@ -63,6 +63,11 @@ class Recipe:
         or a ``Skip`` for an item that cannot be used, with its reason."""
         raise NotImplementedError
 
+    def who_is_me(self, sources: list[Path]) -> list[tuple[str, int]]:
+        """For recipes that learn one person's writing (``-o me``): who in ``sources`` that could be, as
+        (value for ``-o me``, messages), most first. ``ftcook start`` offers them to tick."""
+        return []
+
     def inline_templates(self) -> dict[str, str]:
         """Template text given as options (the table recipe's ``-o prompt="{{ q }}"``), by part."""
         return {}

@@ -83,17 +83,16 @@ class Chat(Recipe):
 
     # --- reading ---------------------------------------------------------------------------------------------
 
+    def who_is_me(self, sources: list[Path]) -> list[tuple[str, int]]:
+        """The senders with the most messages in the exports."""
+        return self._census(list(exports(self.files(sources), sources))).senders.most_common(10)
+
     def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
         """Two passes over the exports: the first counts who wrote (who you are, whose names to hide, which chats
         are groups), the second shapes each conversation a session at a time, so memory stays small whatever
         the size of the exports."""
         found = list(exports(self.files(sources), sources))
-        census = _Census()
-        for message in self._read(found):
-            if isinstance(message, ChatMessage):
-                census.add(message)
-            else:
-                census.skipped.append(message)
+        census = self._census(found)
         me_names = self._who_is_me(census)
         self._learn_names(census, me_names)
         gap = timedelta(hours=self.options.session_hours)
@@ -113,6 +112,16 @@ class Chat(Recipe):
                     session.append(message)
             for key, session in open_sessions.items():
                 yield from self._session(session, census.group_chat(key, me_names), me_names)
+
+    def _census(self, found: list) -> "_Census":
+        """The first pass: who wrote how much, and the files left."""
+        census = _Census()
+        for message in self._read(found):
+            if isinstance(message, ChatMessage):
+                census.add(message)
+            else:
+                census.skipped.append(message)
+        return census
 
     def _read(self, found: list) -> Iterator[ChatMessage | Skip]:
         for item in found:

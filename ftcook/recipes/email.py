@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 
 from ftcook.errors import InputError
 from ftcook.mail.clean import learn_closings, strip_closing
-from ftcook.mail.me import Me, ask_who
+from ftcook.mail.me import Me, ask_who, candidates
 from ftcook.mail.message import LIST_SKIPS, BrokenMessage, Mail, header_end, parse_headers, parse_mail
 from ftcook.mail.patch import commit_message, is_patch
 from ftcook.mail.sources import MailSource, discover, messages, read_again
@@ -98,6 +98,10 @@ class Email(Recipe):
     def redaction(self) -> dict:
         """Settings of the privacy gate: your own addresses stay, phone numbers are read for ``region``."""
         return {"keep": sorted(self.me.addresses), "keep_patterns": self.me.patterns, "region": self.options.region}
+
+    def who_is_me(self, sources: list[Path]) -> list[tuple[str, int]]:
+        """The most frequent senders of the Sent folders (of all mail when there is none)."""
+        return [(address, n) for address, n, _ in candidates(sources)[0]]
 
     def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
         if not self.options.me:
