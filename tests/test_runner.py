@@ -158,8 +158,10 @@ def test_cli_train_ask_jobs_models_compare(dataset, tiny_model):
     result = invoke("train", dataset, "--model", tiny_model, "--name", "ada", "-o", "max_steps=3", "--lr", "5e-3", "-q")
     assert result.exit_code == 0, result.output
     assert "Tuned model ada (3 steps" in result.output and "ftcook ask ada" in result.output
-    assert re.search(r"About \d+ min \([\d.,]+ tokens/s, from a rule of thumb for \d+ CPU threads\) and about "
-                     r"[\d.]+ GB of memory at its peak", result.output)
+    assert re.search(r"memory: about [\d.]+ GB at the peak of [\d.]+ GB free \(runtime [\d.]+ GB, weights [\d.]+ GB",
+                     result.output)
+    assert re.search(r"time: about \d+ min for 3 steps \([\d,]+ tokens at [\d.,]+ tokens/s, from a rule of thumb "
+                     r"for \d+ CPU threads\)", result.output)
     result = invoke("ask", "ada", "Email from Sam: can we meet on day 3?", "--max-tokens", "5")
     assert result.exit_code == 0 and result.output.strip()
     listing = invoke("jobs", "list", "--json")
@@ -200,6 +202,24 @@ def test_defaults_by_size(examples, epochs, learning_rate, rank):
     assert not defaults(examples, TrainParams().for_backend(local), "cuda", longest=600)["gradient_checkpointing"]
     off = TrainParams(options={"gradient_checkpointing": "false"}).for_backend(local)
     assert not defaults(examples, off, "cpu", longest=600)["gradient_checkpointing"]
+
+
+def test_plan_says_what_a_run_needs_and_refuses_what_will_not_fit(dataset, tiny_model, monkeypatch):
+    from ftcook.runner.local import plan as planning
+
+    result = invoke("train", dataset, "--model", tiny_model, "--plan")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"model: [\d,]+ parameters, [\d,]+ trained \(LoRA", result.output)
+    assert re.search(r"time: about \d+ min for 25 steps .* from a warm-up on this machine", result.output)
+    with open_state() as state:
+        assert state.jobs() == []  # a plan records nothing
+    monkeypatch.setattr(planning, "available_memory", lambda where: 1e8)
+    result = invoke("train", dataset, "--model", tiny_model, "--plan")
+    assert result.exit_code == 1 and "It will not fit" in result.output and "gradient_checkpointing=true" in result.output
+    result = invoke("train", dataset, "--model", tiny_model, "-q")
+    assert result.exit_code != 0 and "It will not fit" in result.output
+    with open_state() as state:
+        assert not list((state.home / "models").glob("*"))  # refused before any training
 
 
 def test_state_migrates_and_refuses_newer_files(tmp_path):

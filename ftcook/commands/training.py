@@ -19,6 +19,15 @@ MOVED = {"--rank": "rank=R", "--max-length": "max_length=T", "--max-steps": "max
          "--api-version": "api_version=V", "--no-follow": "follow=false"}
 
 
+def _plan(out, dataset, backend: str, model: str, params: TrainParams):
+    """``train --plan``: print the plan and exit, 1 when the run would not fit."""
+    from ..runner import plan
+
+    lines, fits = plan(dataset, backend, model, params)
+    out.print("\n".join(lines), markup=False, highlight=False)
+    sys.exit(0 if fits else 1)
+
+
 def moved_options(command):
     """Hidden options for the ``MOVED`` flags, each a usage error naming its ``-o`` form."""
 
@@ -51,26 +60,37 @@ def moved_options(command):
 @click.option("--resume", "resume_job", metavar="JOB", default=None,
               help="Continue an interrupted job from its last checkpoint, on the dataset it recorded (a DATASET "
                    "given too must be that one).")
+@click.option("--plan", "plan_only", is_flag=True,
+              help="Say what the run needs and takes - parameters, memory against the device's, steps, time from "
+                   "a short measured warm-up - and stop (exit 1 if it will not fit).")
 @click.option("--yes", "-y", is_flag=True, help="Remote backends: send without asking (for scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed, options, resume_job, yes, quiet):
+def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed, options, resume_job, plan_only, yes,
+          quiet):
     """Fine-tune a model on DATASET (a folder 'ftcook build' wrote, or a .jsonl file).
 
     Runs 'ftcook check' first and refuses on errors. Backend options go through -o: local '-o rank=16 -o
     max_steps=4 -o merge=true', openai '-o suffix=ada -o base_url=URL'. Ctrl-C stops at the next step and leaves
-    a job that '--resume JOB' continues. Prints the tuned model's name and how to use it.
-    """
+    a job that '--resume JOB' continues. Prints the tuned model's name and how to use it."""
+    from ..runner.report import render_trained
+
+    if dataset is None and not resume_job:
+        raise click.UsageError("Missing argument 'DATASET' (a folder 'ftcook build' wrote, or a .jsonl file)")
+    out, params = console(), TrainParams(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed,
+                                         options=plugin_options(options))
+    if plan_only:
+        _plan(out, dataset, backend, model, params)
+    render_trained(out, _train(out, dataset, backend, model, params, name, resume_job, yes, quiet))
+
+
+def _train(out, dataset, backend, model, params, name, resume_job, yes, quiet):
+    """The run, or the resumed one, with a progress line; a failed check is shown before its error."""
     from ..check.report import render as render_check
     from ..errors import CheckFailed
     from ..runner import resume as resume_training
     from ..runner import train as run_training
-    from ..runner.report import TrainProgress, render_trained
+    from ..runner.report import TrainProgress
 
-    if dataset is None and not resume_job:
-        raise click.UsageError("Missing argument 'DATASET' (a folder 'ftcook build' wrote, or a .jsonl file)")
-    out = console()
-    params = TrainParams(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed,
-                         options=plugin_options(options))
     try:
         with TrainProgress(out, enabled=not quiet) as progress:
             if resume_job:
@@ -82,7 +102,7 @@ def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed
     except CheckFailed as failed:
         render_check(failed.report, out)
         raise
-    render_trained(out, tuned)
+    return tuned
 
 
 def _confirm(out, yes: bool, progress):

@@ -161,6 +161,19 @@ def train(dataset_path: Path, backend_name: str = "local", model: str = "default
     return _run(backend, job_id, dataset, base, params, name, on_event, resume=False)
 
 
+def plan(dataset_path: Path, backend_name: str = "local", model: str = "default",
+         params: TrainParams | None = None) -> tuple[list[str], bool]:
+    """``ftcook train --plan``: the run's plan (parameters, memory against the device's, steps, time from a
+    measured warm-up) and whether it fits; nothing is recorded or trained."""
+    backend = get_backend(backend_name)
+    params = (params or TrainParams()).for_backend(type(backend))
+    base = backend.default_model() if model in ("default", f"{backend_name}:default") else model
+    planned = backend.plan(load_dataset(Path(dataset_path)), base, params)
+    if planned is None:
+        raise UsageError(f"The {backend_name} backend plans its runs itself: --plan is for local training")
+    return planned
+
+
 def resume(job_id: str, on_event: OnEvent | None = None, dataset: Path | None = None) -> TunedModel:
     """Continue an interrupted job from its last checkpoint, on the dataset it recorded (``dataset``, when given,
     must be that one)."""

@@ -124,6 +124,11 @@ class Backend(ABC):
         deadlines, privacy); empty for backends that send nothing."""
         return []
 
+    def plan(self, dataset: Dataset, base_model: str, params: TrainParams) -> tuple[list[str], bool] | None:
+        """``ftcook train --plan``: (what the run will need and take, whether it fits) without training; None for
+        backends whose runs are planned elsewhere (a remote service)."""
+        return None
+
     def follow(self, job_id: str, on_event: OnEvent, should_stop: Callable[[], StopWhy | None]) -> TunedModel | None:
         """Follow a job that runs elsewhere until it ends; None for backends whose jobs run in this process."""
         return None

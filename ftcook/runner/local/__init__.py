@@ -76,6 +76,21 @@ class LocalBackend(Backend):
             resolve(base_model)
         return []
 
+    def plan(self, dataset: Dataset, base_model: str, params: TrainParams) -> tuple[list[str], bool]:
+        require_extra()
+        from transformers import AutoTokenizer
+
+        from .basemodel import resolve
+        from .defaults import defaults
+        from .train import _lengths, describe_settings, device, training_plan
+
+        base_dir = resolve(base_model)
+        tokenizer = AutoTokenizer.from_pretrained(base_dir)
+        where, dtype = device()
+        settings = defaults(len(dataset.train), params, where, max(_lengths(tokenizer, dataset), default=0))
+        plan = training_plan(base_dir, tokenizer, dataset, params, settings, (where, dtype), measure=True)
+        return [describe_settings(settings, len(dataset.train), where, dtype), *plan.lines()], plan.fits
+
     def train(self, job_id: str, dataset: Dataset, base_model: str, params: TrainParams, output: Path,
               on_event: OnEvent, should_stop, resume: bool = False) -> TunedModel:
         require_extra()

@@ -40,15 +40,13 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     settings = defaults(len(dataset.train), params, where, max(_lengths(tokenizer, dataset), default=0))
+    plan = training_plan(base_dir, tokenizer, dataset, params, settings, (where, dtype))  # refuses what won't fit
+    on_event(Event("message", message=describe_settings(settings, len(dataset.train), where, dtype)))
+    for line in plan.lines():
+        on_event(Event("message", message=line))
     model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype))
     reporter = _Reporter(on_event, should_stop, checkpoints / "elapsed.json")
     trainer, has_valid = _trainer(model, tokenizer, dataset, params, settings, (where, dtype), checkpoints, reporter)
-    on_event(Event("message", message=f"{where} ({dtype}), {len(dataset.train)} examples, {settings['epochs']} "
-                                      f"epochs, LoRA rank {settings['rank']}, batch {settings['batch_size']} "
-                                      f"({settings['micro_batch']} per pass"
-                                      f"{', gradient checkpointing' if settings['gradient_checkpointing'] else ''}), "
-                                      f"learning rate {settings['learning_rate']:g}"))
-    on_event(Event("message", message=_estimate(model, tokenizer, dataset, params, settings, where).describe()))
     last = _last_checkpoint(checkpoints) if resume else None
     if resume and last is None:
         on_event(Event("message", message="no checkpoint yet: starting from the beginning"))
@@ -73,33 +71,47 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     return metrics
 
 
-def _estimate(model, tokenizer, dataset: Dataset, params: TrainParams, settings: dict, where: str):
-    """How long the run will take and the memory it needs (``estimate.py``), from the examples' real token
-    counts and the speed of this machine's last run of the same base model."""
+def describe_settings(settings: dict, examples: int, where: str, dtype: str) -> str:
+    return (f"{where} ({dtype}), {examples} examples, {settings['epochs']} epochs, LoRA rank {settings['rank']}, "
+            f"batch {settings['batch_size']} ({settings['micro_batch']} per pass"
+            f"{', gradient checkpointing' if settings['gradient_checkpointing'] else ''}), "
+            f"learning rate {settings['learning_rate']:g}")
+
+
+def training_plan(base_dir: Path, tokenizer, dataset: Dataset, params: TrainParams, settings: dict,
+                  hardware: tuple[str, str], measure: bool = False):
+    """The run's plan (``plan.py``) from the examples' real token counts, with the speed of a warm-up
+    (``measure``) or of this machine's fastest recent run of the same base model. A run that will not fit is
+    refused here, before the weights are loaded."""
     import torch
 
-    from .estimate import Shape, estimate
+    from ...errors import UsageError
+    from .plan import make_plan, warm_up
 
-    lengths = _lengths(tokenizer, dataset)
-    config = model.config
-    shape = Shape(sum(p.numel() for p in model.parameters()), config.num_hidden_layers, config.hidden_size)
-    steps_cap = params.options.max_steps
-    epochs = settings["epochs"] if not steps_cap else min(settings["epochs"],
-                                                         steps_cap * settings["batch_size"] / max(len(lengths), 1))
-    return estimate([min(n, settings["max_length"]) for n in lengths], epochs, settings["micro_batch"], shape, where,
-                    torch.get_num_threads(), settings["gradient_checkpointing"],
-                    _measured_speed(model.name_or_path, where))
+    where, dtype = hardware
+    rows = _token_rows(tokenizer, dataset)
+    measured = (warm_up(base_dir, rows, settings, where, dtype) if measure
+                else _measured_speed(base_dir.name, where))
+    plan = make_plan(base_dir, [len(r) for r in rows], settings, where, dtype, threads=torch.get_num_threads(),
+                     measured=measured, max_steps=params.options.max_steps)
+    if not plan.fits and not measure:
+        raise UsageError("\n".join(plan.lines()))
+    return plan
 
 
 def _lengths(tokenizer, dataset: Dataset) -> list[int]:
-    """Each training example's tokens as the trainer sees them (chat template or plain text)."""
+    return [len(r) for r in _token_rows(tokenizer, dataset)]
+
+
+def _token_rows(tokenizer, dataset: Dataset) -> list[list[int]]:
+    """Each training example's token ids as the trainer sees them (chat template or plain text)."""
     rows = _rows(dataset.train, tokenizer, plain_text(dataset.train))
     if rows and "text" in rows[0]:
-        return [len(tokenizer(r["text"])["input_ids"]) for r in rows]
+        return [tokenizer(r["text"])["input_ids"] for r in rows]
     if tokenizer.chat_template:
-        return [len(tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=True,
-                                                  return_dict=True)["input_ids"]) for r in rows]
-    return [len(tokenizer(r["prompt"] + r["completion"])["input_ids"]) for r in rows]
+        return [list(tokenizer.apply_chat_template(r["prompt"] + r["completion"], tokenize=True,
+                                                   return_dict=True)["input_ids"]) for r in rows]
+    return [tokenizer(r["prompt"] + r["completion"])["input_ids"] for r in rows]
 
 
 def _measured_speed(base_dir: str, where: str) -> tuple[float, str] | None:
