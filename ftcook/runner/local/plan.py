@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .quantize import WEIGHT_BYTES
 from .estimate import Shape, activation_bytes, duration, rule_speed, runtime_bytes
 
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
@@ -118,7 +119,8 @@ def make_plan(base_dir: Path, lengths: list[int], settings: dict, where: str, dt
     longest = sorted(cut, reverse=True)[:settings["micro_batch"]]
     shape = Shape(params, config.num_hidden_layers, config.hidden_size)
     speed = measured or rule_speed(shape, where, threads, settings["gradient_checkpointing"])
-    memory = {"runtime": runtime_bytes(where), "weights": params * DTYPE_BYTES[dtype],
+    weight_bytes = WEIGHT_BYTES.get(settings.get("quantize"), DTYPE_BYTES[dtype])
+    memory = {"runtime": runtime_bytes(where), "weights": params * weight_bytes,
               "LoRA and optimizer": trainable * 16.0,
               "activations": activation_bytes(shape, sum(longest), settings["gradient_checkpointing"])}
     steps = settings["epochs"] * math.ceil(len(cut) / settings["batch_size"])
@@ -140,6 +142,8 @@ def advice(plan: Plan, settings: dict, longest: int) -> list[str]:
         out.append("Recompute activations: -o gradient_checkpointing=true (about a sixth more time).")
     if longest > 256:
         out.append(f"Shorter examples: -o max_length={max(128, longest // 2)} (longer ones are cut).")
+    if plan.where == "cuda" and not settings.get("quantize"):
+        out.append("Load the base weights in 4 bits: -o quantize=4bit (QLoRA).")
     out.append("A smaller base model (--model), or a machine with more memory.")
     return out
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ...state import Event
 from ..base import Dataset, TrainParams
+from . import quantize as quantization
 from .defaults import defaults
 
 def device() -> tuple[str, str]:
@@ -40,11 +41,15 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     settings = defaults(len(dataset.train), params, where, max(_lengths(tokenizer, dataset), default=0))
+    quantize = params.options.quantize
+    quantization.check(quantize, where)
     plan = training_plan(base_dir, tokenizer, dataset, params, settings, (where, dtype))  # refuses what won't fit
     on_event(Event("message", message=describe_settings(settings, len(dataset.train), where, dtype)))
     for line in plan.lines():
         on_event(Event("message", message=line))
-    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype))
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype),
+                                                 **quantization.load_options(quantize, dtype))
+    model = quantization.prepare(model, quantize, settings["gradient_checkpointing"])
     reporter = _Reporter(on_event, should_stop, checkpoints / "elapsed.json")
     trainer, has_valid = _trainer(model, tokenizer, dataset, params, settings, (where, dtype), checkpoints, reporter)
     last = _last_checkpoint(checkpoints) if resume else None
@@ -151,7 +156,7 @@ def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: 
         gradient_checkpointing=settings["gradient_checkpointing"],
         max_length=settings["max_length"], seed=params.seed, data_seed=params.seed, report_to="none",
         disable_tqdm=True, dataloader_num_workers=0, dataset_num_proc=None, save_only_model=False,
-        completion_only_loss=not text,
+        completion_only_loss=not text, optim=quantization.optimizer(params.options.quantize),
     )
     lora = LoraConfig(r=settings["rank"], lora_alpha=settings["alpha"], lora_dropout=params.options.dropout,
                       target_modules="all-linear", task_type="CAUSAL_LM")
