@@ -178,6 +178,24 @@ def test_a_failed_build_says_so_and_stops(tmp_path):
     assert status != 0 and "The build stopped" in said
 
 
+def test_a_recipe_of_your_own_is_offered(tmp_path):
+    from ftcook.home import user_recipes_dir
+
+    assert invoke("new-recipe", "cooking_notes").exit_code == 0
+    offered = {}
+
+    def learn(question, choices):
+        offered["goals"] = choices
+        return "cooking_notes"
+
+    answers = [("What should", learn), ("Where is the source?", OTHER),
+               ("Path", str(user_recipes_dir() / "tests" / "fixtures" / "sample.txt")), ("Change any?", ""),
+               ("Folder", "notes"), ("Preview", False), ("Train", False)]
+    status, said, ran = _picker(Script(answers), tmp_path)
+    assert offered["goals"][-2:] == ["cooking_notes", "new-recipe"]
+    assert status == 0 and ran[0][:2] == ["build", "cooking_notes"] and (tmp_path / "notes" / "train.jsonl").is_file()
+
+
 def test_new_recipe(tmp_path):
     status, said, ran = _picker(Script([("What should", "new-recipe"), ("A name", "cooking_notes")]), tmp_path)
     assert status == 0 and ran == [["new-recipe", "cooking_notes"]]

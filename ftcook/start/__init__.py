@@ -71,7 +71,7 @@ def _steps(ask: "_Ask", say, places: Places, execute, plan: Plan) -> int:
         plan.steps.append(argv)
         return execute(argv)
 
-    goal = ask.select("What should the model learn?", GOALS)
+    goal = ask.select("What should the model learn?", goals())
     if goal == "new-recipe":
         from ..scaffold import NAME
 
@@ -96,6 +96,16 @@ def _steps(ask: "_Ask", say, places: Places, execute, plan: Plan) -> int:
         say(f"\nNext: {shown(['report', plan.out])} (charts), {shown(['train', plan.out])} (a model)")
         return 0
     return step(["train", plan.out])
+
+
+def goals() -> list[tuple[str, str]]:
+    """The built-in goals, then each recipe of a plugin or of $FTCOOK_HOME/recipes, before "something else"."""
+    from ..plugins import get_recipes
+
+    built_in = {value for value, _ in GOALS}
+    own = [(name, f"{name}: {cls.summary()} (your recipe)") for name, cls in get_recipes().items()
+           if name not in built_in]
+    return GOALS[:-1] + own + GOALS[-1:]
 
 
 def _source(ask: "_Ask", say, places: Places, recipe: str, step) -> list[str]:
