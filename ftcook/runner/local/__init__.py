@@ -91,14 +91,15 @@ class LocalBackend(Backend):
         from . import quantize
         from .basemodel import resolve
         from .defaults import defaults
-        from .train import _lengths, describe_settings, device, training_plan
+        from .train import describe_settings, device, token_rows, training_plan
 
         where, dtype = device()
         quantize.check(params.options.quantize, where)
         base_dir = resolve(base_model)
         tokenizer = AutoTokenizer.from_pretrained(base_dir)
-        settings = defaults(len(dataset.train), params, where, max(_lengths(tokenizer, dataset), default=0))
-        plan = training_plan(base_dir, tokenizer, dataset, params, settings, (where, dtype), measure=True)
+        rows = token_rows(tokenizer, dataset)
+        settings = defaults(len(dataset.train), params, where, max(map(len, rows), default=0))
+        plan = training_plan(base_dir, rows, params, settings, (where, dtype), measure=True)
         return [describe_settings(settings, len(dataset.train), where, dtype), *plan.lines()], plan.fits
 
     def train(self, job_id: str, dataset: Dataset, base_model: str, params: TrainParams, output: Path,

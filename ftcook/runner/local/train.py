@@ -40,10 +40,11 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    settings = defaults(len(dataset.train), params, where, max(_lengths(tokenizer, dataset), default=0))
+    rows = token_rows(tokenizer, dataset)
+    settings = defaults(len(dataset.train), params, where, max(map(len, rows), default=0))
     quantize = params.options.quantize
     quantization.check(quantize, where)
-    plan = training_plan(base_dir, tokenizer, dataset, params, settings, (where, dtype))  # refuses what won't fit
+    plan = training_plan(base_dir, rows, params, settings, (where, dtype))  # refuses what won't fit
     on_event(Event("message", message=describe_settings(settings, len(dataset.train), where, dtype)))
     for line in plan.lines():
         on_event(Event("message", message=line))
@@ -83,9 +84,9 @@ def describe_settings(settings: dict, examples: int, where: str, dtype: str) -> 
             f"learning rate {settings['learning_rate']:g}")
 
 
-def training_plan(base_dir: Path, tokenizer, dataset: Dataset, params: TrainParams, settings: dict,
+def training_plan(base_dir: Path, rows: list[list[int]], params: TrainParams, settings: dict,
                   hardware: tuple[str, str], measure: bool = False):
-    """The run's plan (``plan.py``) from the examples' real token counts, with the speed of a warm-up
+    """The run's plan (``plan.py``) from the examples' token ids (``token_rows``), with the speed of a warm-up
     (``measure``) or of this machine's fastest recent run of the same base model. A run that will not fit is
     refused here, before the weights are loaded."""
     import torch
@@ -94,7 +95,6 @@ def training_plan(base_dir: Path, tokenizer, dataset: Dataset, params: TrainPara
     from .plan import make_plan, warm_up
 
     where, dtype = hardware
-    rows = _token_rows(tokenizer, dataset)
     measured = (warm_up(base_dir, rows, settings, where, dtype) if measure
                 else _measured_speed(base_dir.name, where))
     plan = make_plan(base_dir, [len(r) for r in rows], settings, where, dtype, threads=torch.get_num_threads(),
@@ -104,11 +104,7 @@ def training_plan(base_dir: Path, tokenizer, dataset: Dataset, params: TrainPara
     return plan
 
 
-def _lengths(tokenizer, dataset: Dataset) -> list[int]:
-    return [len(r) for r in _token_rows(tokenizer, dataset)]
-
-
-def _token_rows(tokenizer, dataset: Dataset) -> list[list[int]]:
+def token_rows(tokenizer, dataset: Dataset) -> list[list[int]]:
     """Each training example's token ids as the trainer sees them (chat template or plain text)."""
     rows = _rows(dataset.train, tokenizer, plain_text(dataset.train))
     if rows and "text" in rows[0]:
