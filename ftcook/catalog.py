@@ -71,6 +71,23 @@ def load_catalog() -> dict[str, Model]:
     return models
 
 
+@lru_cache(maxsize=16)
+def local_model(model: str) -> Model:
+    """The catalog row of a local base model other than the default (a folder, or a Hugging Face id in the local
+    cache): counted with its own tokenizer and chat template, its context length from its config.json."""
+    from . import model_tokens
+
+    folder = model_tokens.folder_of(model)
+    overhead = model_tokens.overhead(str(folder))
+    note = "" if overhead.measured else "; its chat template could not be rendered here: 3 tokens a message assumed"
+    return Model(id=f"local:{model}", provider="local", format="chat", encoding=model_tokens.PREFIX + str(folder),
+                 max_tokens=model_tokens.context_length(folder),
+                 max_tokens_source=f"max_position_embeddings in {folder / 'config.json'}",
+                 encoding_note=f"the model's own tokenizer ({folder / 'tokenizer.json'}) and chat template{note}",
+                 training_price=0.0, input_price=0.0, output_price=0.0,
+                 price_source="runs on your own machine: no per-token charge")
+
+
 def get_model(name: str | None) -> Model:
     """Resolve a model name, alias or ``ft:`` id to its catalog row.
 
@@ -81,6 +98,8 @@ def get_model(name: str | None) -> Model:
     models = load_catalog()
     if name in models:
         return models[name]
+    if name.startswith("local:"):
+        return local_model(name[len("local:"):])
     if name.startswith("ft:"):  # ft:gpt-4o-mini-2024-07-18:org::abc123 -> its base model
         return get_model(name.split(":")[1])
     for model in models.values():

@@ -18,6 +18,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from . import model_tokens
 from .errors import EncodingUnavailable, UsageError
 
 #: special tokens of OpenAI's chat formats; the server rejects them inside training text whatever the encoding
@@ -84,6 +85,11 @@ class TokenCounter:
         self.encoding = encoding
         self.tokenizer = tokenizer
         self._tiktoken = None
+        # the tokens a chat template adds: OpenAI's counts, or a local model's own (model_tokens.py)
+        self.per_message, self.per_name, self.per_example = TOKENS_PER_MESSAGE, TOKENS_PER_NAME, TOKENS_PER_EXAMPLE
+        if encoding.startswith(model_tokens.PREFIX):
+            self._model_tokenizer(encoding, extra_special)
+            return
         if tokenizer == "bpe-openai":
             import bpe_openai
 
@@ -91,8 +97,22 @@ class TokenCounter:
         else:
             self._enc = self._tiktoken = _load_tiktoken(encoding)
         self._encode = self._enc.encode_ordinary
-        self.special_tokens = frozenset(self._enc.special_tokens_set) | CHAT_SPECIAL_TOKENS | extra_special
-        self._special_re = re.compile("|".join(re.escape(t) for t in sorted(self.special_tokens)))
+        self._set_specials(frozenset(self._enc.special_tokens_set) | CHAT_SPECIAL_TOKENS | extra_special)
+
+    def _model_tokenizer(self, encoding: str, extra_special: frozenset[str]) -> None:
+        """A local model's tokenizer.json (``hf:FOLDER``), and the overhead its chat template adds."""
+        folder = encoding[len(model_tokens.PREFIX):]
+        tokenizer, specials = model_tokens.load(folder)
+        self.tokenizer = "tokenizers"
+        self._enc = tokenizer
+        self._encode = lambda text: tokenizer.encode(text, add_special_tokens=False).ids
+        overhead = model_tokens.overhead(folder)
+        self.per_message, self.per_name, self.per_example = overhead.per_message, 1, overhead.per_example
+        self._set_specials(specials | extra_special)
+
+    def _set_specials(self, special_tokens: frozenset[str]) -> None:
+        self.special_tokens = special_tokens
+        self._special_re = re.compile("|".join(re.escape(t) for t in sorted(self.special_tokens)) or r"(?!)")
         self._cheap_probe = "<|" if all(t.startswith("<|") for t in self.special_tokens) else None
         self._cache: dict[str, int] = {}
 
@@ -101,6 +121,8 @@ class TokenCounter:
         try:
             return len(self._encode(text))
         except Exception:  # noqa: BLE001 - the fast tokenizer refused a text: count it with the reference
+            if self.encoding.startswith(model_tokens.PREFIX):
+                raise
             if self._tiktoken is None:
                 self._tiktoken = _load_tiktoken(self.encoding)
             return len(self._tiktoken.encode_ordinary(text))
@@ -148,7 +170,7 @@ def value_tokens(counter: TokenCounter, key: str, value) -> int:
 
 def message_cost(counter: TokenCounter, message: dict) -> tuple[int, int]:
     """(tokens of one chat message - 3 + every value, +1 for a name -, tokens of its content alone)."""
-    n = TOKENS_PER_MESSAGE
+    n = counter.per_message
     content_tokens = 0
     system = message.get("role") == "system"
     for key, value in message.items():
@@ -157,13 +179,13 @@ def message_cost(counter: TokenCounter, message: dict) -> tuple[int, int]:
             content_tokens = counter.count_repeated(value) if repeated else value_tokens(counter, key, value)
             n += content_tokens
         else:
-            n += value_tokens(counter, key, value) + (TOKENS_PER_NAME if key == "name" else 0)
+            n += value_tokens(counter, key, value) + (counter.per_name if key == "name" else 0)
     return n, content_tokens
 
 
 def chat_tokens(counter: TokenCounter, messages: list, tools=None) -> int:
     """Tokens of a whole chat example as the cookbook counts them (+3 per example; tools as their JSON)."""
-    n = TOKENS_PER_EXAMPLE + sum(message_cost(counter, m)[0] for m in messages if isinstance(m, dict))
+    n = counter.per_example + sum(message_cost(counter, m)[0] for m in messages if isinstance(m, dict))
     if tools:
         n += counter.count_repeated(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
     return n

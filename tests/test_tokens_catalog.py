@@ -5,7 +5,8 @@ import json
 import pytest
 import requests
 
-from conftest import invoke
+from conftest import chat_example, invoke, write_jsonl
+from tiny import tiny_model  # noqa: F401 - the fixture
 from ftcook.catalog import DEFAULT_MODEL, get_model, load_catalog
 from ftcook.errors import EncodingUnavailable, UsageError
 from ftcook.formats import chat_to_completion, completion_to_chat, to_trl
@@ -137,3 +138,33 @@ def test_a_wrong_user_cache_falls_back_to_the_bundled_files(monkeypatch, tmp_pat
     monkeypatch.setattr(tiktoken.load, "read_file", lambda url: (_ for _ in ()).throw(OSError("offline")))
     monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
     assert TokenCounter("cl100k_base", "tiktoken").count("Hello, world!") == 4
+
+
+def test_a_local_model_is_checked_with_its_own_tokenizer_and_template(tmp_path, tiny_model):
+    """``--model local:FOLDER``: the model's tokenizer.json and the tokens its chat template adds, so the check's
+    counts are the ones training sees (transformers' apply_chat_template, the same template)."""
+    from transformers import AutoTokenizer
+
+    from ftcook.check import run_check
+
+    rows = [chat_example(i) for i in range(12)]
+    path = write_jsonl(tmp_path / "train.jsonl", rows)
+    report = run_check(path, f"local:{tiny_model}")
+    assert report.model.max_tokens == 256 and report.tokenizer.startswith("tokenizers hf:")
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    real = [len(tokenizer.apply_chat_template(r["messages"], tokenize=True, return_dict=True)["input_ids"])
+            for r in rows]
+    assert report.lengths == real
+    counter = get_counter(f"hf:{tiny_model}")
+    assert counter.special_tokens_in("a <|im_end|> b") == ["<|im_end|>"]
+    result = invoke("check", path, "--model", f"local:{tiny_model}")
+    assert result.exit_code == 0 and "the model's own tokenizer" in result.output
+
+
+def test_a_local_model_that_is_not_there_is_a_clear_error(tmp_path):
+    result = invoke("check", write_jsonl(tmp_path / "t.jsonl", [chat_example(1)]), "--model",
+                    f"local:{tmp_path / 'nothing'}")
+    assert result.exit_code == 2 and "not a folder and not in the local Hugging Face cache" in result.output
+    (tmp_path / "empty").mkdir()
+    result = invoke("check", tmp_path / "t.jsonl", "--model", f"local:{tmp_path / 'empty'}")
+    assert result.exit_code == 2 and "no tokenizer.json" in result.output

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..formats import COMPLETION, DPO, chat_to_completion, completion_to_chat, detect_format, field
-from ..tokens import TOKENS_PER_EXAMPLE, TokenCounter, chat_tokens, message_cost, value_tokens
+from ..tokens import TokenCounter, chat_tokens, message_cost, value_tokens
 
 ROLES = frozenset({"system", "user", "assistant", "tool", "function"})
 MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "function_call", "tool_calls", "tool_call_id"})
@@ -172,7 +172,7 @@ def _check_chat(example: dict, target: str, counter: TokenCounter, legacy: bool)
             tokens = counter.count(view["prompt"]) + counter.count(view["completion"])
             trainable = counter.count(view["completion"])
     else:
-        tokens += TOKENS_PER_EXAMPLE
+        tokens += counter.per_example
         if example.get("tools"):
             tokens += value_tokens(counter, "tools", example["tools"])
     return Checked(problems, tokens, trainable, len(messages), pair)
@@ -202,4 +202,4 @@ def _check_dpo(example: dict, counter: TokenCounter) -> Checked:
     if roles and "user" not in roles:
         problems.append(("missing_user", ""))
     n = len(messages) + 1 if isinstance(messages, list) else 0
-    return Checked(problems, tokens + TOKENS_PER_EXAMPLE, trainable, n)
+    return Checked(problems, tokens + counter.per_example, trainable, n)

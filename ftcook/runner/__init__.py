@@ -144,7 +144,7 @@ def train(dataset_path: Path, backend_name: str = "local", model: str = "default
     backend = get_backend(backend_name)
     params = (params or TrainParams()).for_backend(type(backend))
     base = backend.default_model() if model in ("default", f"{backend_name}:default") else model
-    report = check_dataset(Path(dataset_path), check_model or ("local:default" if backend_name == "local" else base))
+    report = check_dataset(Path(dataset_path), check_model or _check_target(backend, base))
     dataset = load_dataset(Path(dataset_path))
     lines = backend.preflight(dataset, base, params, report)
     if lines and (confirm is None or not confirm(lines)):
@@ -172,6 +172,14 @@ def plan(dataset_path: Path, backend_name: str = "local", model: str = "default"
     if planned is None:
         raise UsageError(f"The {backend_name} backend plans its runs itself: --plan is for local training")
     return planned
+
+
+def _check_target(backend: Backend, base: str) -> str:
+    """The catalog model a dataset is checked for: the remote model itself; locally, the base model with its own
+    tokenizer (``local:BASE``), the default one as ``local:default``."""
+    if backend.name != "local":
+        return base
+    return "local:default" if base == backend.default_model() else f"local:{base}"
 
 
 def resume(job_id: str, on_event: OnEvent | None = None, dataset: Path | None = None) -> TunedModel:
