@@ -60,13 +60,15 @@ def moved_options(command):
 @click.option("--resume", "resume_job", metavar="JOB", default=None,
               help="Continue an interrupted job from its last checkpoint, on the dataset it recorded (a DATASET "
                    "given too must be that one).")
+@click.option("--processes", type=click.IntRange(1), default=None,
+              help="Local: train on N processes with DDP (one a GPU; gloo on CPU) - the same as -o processes=N.")
 @click.option("--plan", "plan_only", is_flag=True,
               help="Say what the run needs and takes - parameters, memory against the device's, steps, time from "
                    "a short measured warm-up - and stop (exit 1 if it will not fit).")
 @click.option("--yes", "-y", is_flag=True, help="Remote backends: send without asking (for scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed, options, resume_job, plan_only, yes,
-          quiet):
+def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed, options, resume_job, processes,
+          plan_only, yes, quiet):
     """Fine-tune a model on DATASET (a folder 'ftcook build' wrote, or a .jsonl file).
 
     Runs 'ftcook check' first and refuses on errors. Backend options go through -o: local '-o rank=16 -o
@@ -76,8 +78,9 @@ def train(dataset, backend, model, name, epochs, learning_rate, batch_size, seed
 
     if dataset is None and not resume_job:
         raise click.UsageError("Missing argument 'DATASET' (a folder 'ftcook build' wrote, or a .jsonl file)")
+    options = {**plugin_options(options), **({"processes": processes} if processes else {})}
     out, params = console(), TrainParams(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed,
-                                         options=plugin_options(options))
+                                         options=options)
     if plan_only:
         _plan(out, dataset, backend, model, params)
     render_trained(out, _train(out, dataset, backend, model, params, name, resume_job, yes, quiet))

@@ -54,6 +54,11 @@ class LocalOptions(PluginOptions):
     quantize: Literal["4bit", "8bit"] | None = Field(None, description="QLoRA: load the base model's weights in 4 "
                                                                         "or 8 bits (bitsandbytes, CUDA only) to "
                                                                         "train models that do not fit otherwise")
+    processes: int | None = Field(None, ge=1, description="Train on N processes with DDP (torch's launcher; "
+                                                          "gloo on CPU, NCCL on CUDA: one a GPU); the batch is "
+                                                          "shared among them")
+    accelerate_config: Path | None = Field(None, description="An 'accelerate config' file (FSDP, DeepSpeed ZeRO): "
+                                                             "the workers start with accelerate launch")
     gradient_checkpointing: bool | None = Field(None, description="Recompute activations in the backward pass: "
                                                                    "much less memory for long examples, about a "
                                                                    "sixth more time (default: on, on CPU, when an "
@@ -109,7 +114,12 @@ class LocalBackend(Backend):
         from .train import run_training
 
         base_dir = resolve(base_model, on_event)
-        metrics = run_training(job_id, dataset, base_dir, params, output, on_event, should_stop, resume)
+        if (params.options.processes or 1) > 1 or params.options.accelerate_config:
+            from .distributed import launch
+
+            metrics = launch(job_id, Path(dataset.path), base_dir, params, output, on_event, should_stop, resume)
+        else:
+            metrics = run_training(job_id, dataset, base_dir, params, output, on_event, should_stop, resume)
         return TunedModel(output.name, self.name, base_model, output, metrics=metrics)
 
     def generate(self, model: TunedModel | str, messages: list[dict], max_tokens: int = 256,

@@ -37,7 +37,8 @@ def rule_speed(shape: Shape, where: str, threads: int, checkpointing: bool) -> t
     """
     scale = _REFERENCE["params"] / shape.params
     if where == "cpu":
-        speed, basis = _CPU_TOKENS_PER_S_PER_THREAD * threads * scale, f"a rule of thumb for {threads} CPU threads"
+        speed = _CPU_TOKENS_PER_S_PER_THREAD * threads * scale
+        basis = f"a rule of thumb for {threads} CPU thread{'s' if threads != 1 else ''}"
     else:
         speed, basis = _GPU_TOKENS_PER_S.get(where, 900.0) * scale, f"a rough rule of thumb for {where}"
     return round(speed * (CHECKPOINTING_SLOWER if checkpointing else 1.0), 1), basis

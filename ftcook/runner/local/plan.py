@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .distributed import world_size
 from .quantize import WEIGHT_BYTES
 from .estimate import Shape, activation_bytes, duration, rule_speed, runtime_bytes
 
@@ -126,7 +127,10 @@ def make_plan(base_dir: Path, lengths: list[int], settings: dict, where: str, dt
     steps = settings["epochs"] * math.ceil(len(cut) / settings["batch_size"])
     epochs = settings["epochs"] if not max_steps else min(settings["epochs"], max_steps / max(steps, 1) *
                                                           settings["epochs"])
-    plan = Plan(where, dtype, params, trainable, memory, available_memory(where), min(steps, max_steps or steps),
+    available = available_memory(where)
+    if available is not None and where != "cuda":  # the processes of a run share this machine's memory
+        available /= world_size()
+    plan = Plan(where, dtype, params, trainable, memory, available, min(steps, max_steps or steps),
                 round(sum(cut) * epochs), speed[0], speed[1])
     plan.advice = advice(plan, settings, max(cut, default=0))
     return plan

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ...state import Event
 from ..base import Dataset, TrainParams
+from . import distributed
 from . import quantize as quantization
 from .defaults import defaults
 
@@ -71,6 +72,8 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
         else:
             reporter.quiet = True  # the final evaluation is reported in the metrics, not as another epoch
             metrics["valid_loss"] = round(trainer.evaluate()["eval_loss"], 4)
+    if not distributed.is_main():  # rank 0 writes the adapter and reports
+        return metrics
     _save(trainer.model, tokenizer, output, params.options.merge, metrics)
     (output / "ftcook.json").write_text(json.dumps({"base_model": str(base_dir.name), "dataset_sha256": dataset.sha256,
                                                     "system": dataset.system, "metrics": metrics}, indent=2))
@@ -78,6 +81,8 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
 
 
 def describe_settings(settings: dict, examples: int, where: str, dtype: str) -> str:
+    world = distributed.world_size()
+    where = f"{world} processes on {where}" if world > 1 else where
     return (f"{where} ({dtype}), {examples} examples, {settings['epochs']} epochs, LoRA rank {settings['rank']}, "
             f"batch {settings['batch_size']} ({settings['micro_batch']} per pass"
             f"{', gradient checkpointing' if settings['gradient_checkpointing'] else ''}), "
@@ -97,7 +102,8 @@ def training_plan(base_dir: Path, rows: list[list[int]], params: TrainParams, se
     where, dtype = hardware
     measured = (warm_up(base_dir, rows, settings, where, dtype) if measure
                 else _measured_speed(base_dir.name, where))
-    plan = make_plan(base_dir, [len(r) for r in rows], settings, where, dtype, threads=torch.get_num_threads(),
+    threads = torch.get_num_threads() * distributed.world_size()  # all processes' threads
+    plan = make_plan(base_dir, [len(r) for r in rows], settings, where, dtype, threads=threads,
                      measured=measured, max_steps=params.options.max_steps)
     if not plan.fits and not measure:
         raise UsageError("\n".join(plan.lines()))
@@ -145,7 +151,8 @@ def _trainer(model, tokenizer, dataset: Dataset, params: TrainParams, settings: 
     config = SFTConfig(
         output_dir=str(checkpoints), num_train_epochs=settings["epochs"], max_steps=params.options.max_steps or -1,
         per_device_train_batch_size=settings["micro_batch"], per_device_eval_batch_size=settings["micro_batch"],
-        gradient_accumulation_steps=-(-settings["batch_size"] // settings["micro_batch"]),
+        gradient_accumulation_steps=max(1, -(-settings["batch_size"] // (settings["micro_batch"] *
+                                                                   distributed.world_size()))),
         learning_rate=settings["learning_rate"], lr_scheduler_type="cosine", warmup_steps=0.05,
         logging_steps=1, save_strategy="epoch", save_total_limit=2, eval_strategy="epoch" if valid_rows else "no",
         bf16=dtype == "bfloat16", fp16=dtype == "float16", use_cpu=where == "cpu",
@@ -257,7 +264,7 @@ class _Reporter(_callback_base()):
     def on_save(self, args, state, control, **kwargs):
         """Once per step (a stop asked for at an epoch's end saves once, not twice); the training time so far goes
         beside the checkpoints, so a resumed run reports the whole time."""
-        if state.global_step == self._saved_at:
+        if state.global_step == self._saved_at or not state.is_world_process_zero:
             return
         self._saved_at = state.global_step
         self.elapsed_file.parent.mkdir(parents=True, exist_ok=True)
