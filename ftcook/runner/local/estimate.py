@@ -48,13 +48,15 @@ def runtime_bytes(where: str) -> float:
     return _RUNTIME_BYTES.get(where, _RUNTIME_BYTES["cpu"])
 
 
-def activation_bytes(shape: Shape, tokens: int, checkpointing: bool) -> float:
-    """Activations of one forward pass over ``tokens`` tokens (the micro-batch), kept for the backward pass.
+def activation_bytes(shape: Shape, tokens: int, checkpointing: bool, element_bytes: int = 4) -> float:
+    """Activations of one forward pass over ``tokens`` tokens (the micro-batch), kept for the backward pass;
+    measured in float32, halved for a 2-byte dtype.
 
     >>> round(activation_bytes(Shape(134.5e6, 30, 576), 585, True) / 1e9, 2)
     1.11
     """
-    return _TOKEN_BYTES[checkpointing] * shape.layers * shape.hidden / _REFERENCE["per_token"] * tokens
+    per_token = _TOKEN_BYTES[checkpointing] * shape.layers * shape.hidden / _REFERENCE["per_token"]
+    return per_token * tokens * element_bytes / 4
 
 
 def duration(seconds: float) -> str:

@@ -123,7 +123,8 @@ def make_plan(base_dir: Path, lengths: list[int], settings: dict, where: str, dt
     weight_bytes = WEIGHT_BYTES.get(settings.get("quantize"), DTYPE_BYTES[dtype])
     memory = {"runtime": runtime_bytes(where), "weights": params * weight_bytes,
               "LoRA and optimizer": trainable * 16.0,
-              "activations": activation_bytes(shape, sum(longest), settings["gradient_checkpointing"])}
+              "activations": activation_bytes(shape, sum(longest), settings["gradient_checkpointing"],
+                                              DTYPE_BYTES[dtype])}
     steps = settings["epochs"] * math.ceil(len(cut) / settings["batch_size"])
     epochs = settings["epochs"] if not max_steps else min(settings["epochs"], max_steps / max(steps, 1) *
                                                           settings["epochs"])
