@@ -89,3 +89,21 @@ def test_accelerate_launch_with_a_config_file(dataset, tiny_model):
     model = train(dataset, "local", str(tiny_model), TrainParams(batch_size=4, learning_rate=1e-2, options=options),
                   name="acc")
     assert model.metrics["steps"] == 2 and (model.path / "adapter_model.safetensors").is_file()
+
+
+def test_a_second_ctrl_c_ends_the_workers_too(dataset, tiny_model):
+    """KeyboardInterrupt in this process (a second Ctrl-C) stops it at once: the workers, in their own session,
+    are ended with it, and the job can resume."""
+    import subprocess
+
+    def at_step_2(event):
+        if event.kind == "log" and event.step == 2:
+            raise KeyboardInterrupt
+
+    two = TrainParams(epochs=2, learning_rate=1e-2, batch_size=4, options={"rank": 8, "processes": 2})
+    with pytest.raises(Interrupted):
+        train(dataset, "local", str(tiny_model), two, name="two", on_event=at_step_2)
+    left = subprocess.run(["pgrep", "-f", "ftcook.runner.local.distributed"], capture_output=True, text=True)
+    assert left.stdout.strip() == ""
+    with open_state() as state:
+        assert state.jobs()[0].status == "interrupted"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -58,7 +59,12 @@ def launch(job_id: str, dataset_path: Path, base_dir: Path, params, output: Path
     cmd = [*launcher(options.processes, options.accelerate_config), __name__, str(spec)]
     with open(log, "w", encoding="utf-8") as errors:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, text=True, start_new_session=True)
-        outcome = _follow(proc, on_event, should_stop, stop)
+        try:
+            outcome = _follow(proc, on_event, should_stop, stop)
+        finally:  # a second Ctrl-C (or any error here) ends the workers too: none outlives this process
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait()
     if "metrics" in outcome:
         return outcome["metrics"]
     if "stopped" in outcome:
