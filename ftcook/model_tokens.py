@@ -80,8 +80,8 @@ def overhead(folder: str) -> ChatOverhead:
     per example. The probe contents are single words, counted alone and subtracted."""
     path = Path(folder)
     template = chat_template(path)
-    if template is None:
-        return ChatOverhead(3, 3, False)
+    if template is None:  # ftcook's default for such a model: the contents joined by blank lines, then the EOS
+        return ChatOverhead(1, 1, True)
     tokenizer, _ = load(folder)
     probe = [{"role": "system", "content": "alpha"}] + [
         {"role": "user" if i % 2 == 0 else "assistant", "content": word}
