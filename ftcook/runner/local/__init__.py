@@ -33,8 +33,11 @@ def require_extra() -> None:
         warnings.filterwarnings("ignore", category=FutureWarning, module=module)
         warnings.filterwarnings("ignore", category=UserWarning, module=module)
     import datasets
+    from transformers.utils import logging as hf_logging
 
     datasets.disable_progress_bars()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # loading and converting weights: ftcook says what it does itself
 
 
 class LocalOptions(PluginOptions):

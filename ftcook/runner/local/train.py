@@ -32,10 +32,10 @@ def run_training(job_id: str, dataset: Dataset, base_dir: Path, params: TrainPar
     """Train a LoRA adapter on ``base_dir`` into ``output``; checkpoints go to ``$FTCOOK_HOME/jobs/JOB``."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    from . import require_extra
+
+    require_extra()  # also in the workers of a run on several processes: the libraries' own bars and warnings off
     where, dtype = device()
     checkpoints = output.parent.parent / "jobs" / job_id
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
