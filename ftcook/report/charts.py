@@ -3,6 +3,7 @@ each with a title and a one-sentence description that becomes its accessible nam
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -19,14 +20,27 @@ class Chart:
     svg: str
 
 
-def _figure(width: float = 6.4, height: float = 3.0):
-    import matplotlib
+STYLE = {"svg.fonttype": "none", "svg.hashsalt": "ftcook", "font.size": 9, "axes.spines.top": False,
+         "axes.spines.right": False}
 
-    matplotlib.use("svg", force=True)
+
+def _styled(draw):
+    """Draw with the report's style in an rc_context: a program that uses ftcook keeps its own matplotlib
+    settings and backend (the figures need no backend: a Figure saves itself as SVG)."""
+
+    @functools.wraps(draw)
+    def styled(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+
+    return styled
+
+
+def _figure(width: float = 6.4, height: float = 3.0):
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "ftcook", "font.size": 9,
-                                "axes.spines.top": False, "axes.spines.right": False})
     figure = Figure(figsize=(width, height), layout="constrained")
     return figure, figure.add_subplot()
 
@@ -47,6 +61,7 @@ def _whole_numbers(axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+@_styled
 def histogram(chart_id: str, title: str, values: list[int], *, limit: int | None, xlabel: str) -> Chart:
     """How many examples have each length, with the target's limit as a line where it is in view."""
     figure, axes = _figure()
@@ -64,6 +79,7 @@ def histogram(chart_id: str, title: str, values: list[int], *, limit: int | None
     return Chart(chart_id, title, described + ".", _svg(figure, chart_id))
 
 
+@_styled
 def bars(chart_id: str, title: str, counts: dict[str, int], *, xlabel: str) -> Chart:
     """One horizontal bar a label, largest first."""
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -77,6 +93,7 @@ def bars(chart_id: str, title: str, counts: dict[str, int], *, xlabel: str) -> C
     return Chart(chart_id, title, f"{title}: {described}.", _svg(figure, chart_id))
 
 
+@_styled
 def lines(chart_id: str, title: str, series: dict[str, tuple[list[float], list[float]]], *, xlabel: str,
           ylabel: str, mark: tuple[float, str] | None = None) -> Chart:
     """One line a series over steps; ``mark``: (x, label) drawn as a vertical line (the checkpoint kept)."""
