@@ -26,7 +26,13 @@ _HEADER = re.compile(
     r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
     r"(?:[\s\u202f\u00a0]*(?P<ampm>[AaPp]\.?[\s\u202f\u00a0]?[Mm]\.?))?"
     r"(?:\]\s*|\s+[-–]\s+)(?P<rest>.*)$")
-_SENDER = re.compile(r"^(?P<sender>[^:\n]{1,100}?): (?P<text>.*)$", re.S)
+# the same header found in a whole text, at the start of any line (its spaces do not cross a line end)
+_HEADERS = re.compile(
+    rf"^[{_MARKS}]*\[?(?P<date>\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}})\.?(?:,|[^\S\n]+à|[^\S\n]+um|[^\S\n]+klo)?"
+    r"[^\S\n]+(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
+    r"(?:[^\S\n]*(?P<ampm>[AaPp]\.?[^\S\n]?[Mm]\.?))?"
+    r"(?:\][^\S\n]*|[^\S\n]+[-–][^\S\n]+)(?P<rest>.*)$", re.M)
+_BLOCK = 1 << 20  # characters read at a time
 _MEDIA = re.compile(
     r"^(<Media omitted>|<Médias omis>|<Medien ausgeschlossen>|<Multimedia omitido>|<Media weggelaten>|"
     r"<Mídia oculta>|<attached: [^>]+>|.+ \(file attached\)|(image|video|audio|document|GIF|Contact card|"
@@ -57,17 +63,17 @@ def looks_like(head: str) -> bool:
 
 
 def read(path: Path) -> Iterator[ChatMessage]:
-    """The messages of an exported ``.txt`` file or of the chat file inside an export ``.zip``, read line by line
-    (twice: once for the date order, once for the messages), so a file of any size takes little memory."""
+    """The messages of an exported ``.txt`` file or of the chat file inside an export ``.zip``, read a block at a
+    time (twice: once for the date order, once for the messages), so a file of any size takes little memory."""
     if path.suffix.lower() == ".zip":
         yield from _read_zip(path)
         return
 
-    def lines() -> Iterator[str]:
+    def blocks() -> Iterator[str]:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
-            yield from f
+            yield from iter(lambda: f.read(_BLOCK), "")
 
-    yield from parse_lines(lines, path.name, chat_name(path.stem))
+    yield from parse_blocks(blocks, path.name, chat_name(path.stem))
 
 
 def _read_zip(path: Path) -> Iterator[ChatMessage]:
@@ -82,13 +88,14 @@ def _read_zip(path: Path) -> Iterator[ChatMessage]:
                 continue
             found = True
 
-            def lines(info=info) -> Iterator[str]:
+            def blocks(info=info) -> Iterator[str]:
                 with archive.open(info) as f:
-                    yield from io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="")
+                    text = io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="")
+                    yield from iter(lambda: text.read(_BLOCK), "")
 
             stem = Path(info.filename).stem
-            yield from parse_lines(lines, f"{path.name}!{info.filename}", chat_name(stem if stem != "_chat" else
-                                                                                   path.stem))
+            yield from parse_blocks(blocks, f"{path.name}!{info.filename}", chat_name(stem if stem != "_chat" else
+                                                                                     path.stem))
     if not found:
         raise ExportError(f"{path}: no WhatsApp chat (.txt with dated lines) inside the zip - export the chat "
                           f"again with 'Export chat' (with or without media)")
@@ -105,34 +112,47 @@ def chat_name(stem: str) -> str:
 
 def parse(text: str, where: str, chat: str) -> Iterator[ChatMessage]:
     """The messages of an export's text; ``where`` names the file in each message's place."""
-    return parse_lines(lambda: iter(text.splitlines(keepends=True)), where, chat)
+    return parse_blocks(lambda: iter((text,)), where, chat)
 
 
-def parse_lines(lines: Callable[[], Iterable[str]], where: str, chat: str) -> Iterator[ChatMessage]:
-    """The messages of an export whose lines ``lines()`` gives (it is called twice)."""
+def _headers(blocks: Iterable[str]) -> Iterator[tuple[re.Match, int | None, int]]:
+    """(header match, where its message ends in ``match.string``, the header's line number) for each message, in
+    order; the end is None for a message that runs to the end of that string."""
+    line, rest = 1, ""
+    for block in blocks:
+        text = rest + block
+        found = list(_HEADERS.finditer(text))
+        if not found:
+            rest = text
+            continue
+        position = 0
+        for match, following in zip(found, found[1:]):  # the last message may go on in the next block
+            line += text.count("\n", position, match.start())
+            position = match.start()
+            yield match, following.start(), line
+        line += text.count("\n", position, found[-1].start())
+        rest = text[found[-1].start():]
+    match = _HEADERS.match(rest)
+    if match is not None:
+        yield match, None, line
+
+
+def parse_blocks(blocks: Callable[[], Iterable[str]], where: str, chat: str) -> Iterator[ChatMessage]:
+    """The messages of an export whose text ``blocks()`` gives in pieces of any size (it is called twice)."""
     dates, twelve_hour = [], False
-    for line in lines():
-        match = _HEADER.match(line)
-        if match:
-            dates.append(match.group("date"))
-            twelve_hour = twelve_hour or bool(match.group("ampm"))
-            if len(dates) >= 20_000:
-                break
+    for match, _, _ in _headers(blocks()):
+        dates.append(match.group("date"))
+        twelve_hour = twelve_hour or bool(match.group("ampm"))
+        if len(dates) >= 20_000:
+            break
     if not dates:
         raise ExportError(f"{where}: no line starts with a date and time - is this a WhatsApp export?")
     order = date_order(dates, twelve_hour)
-    header, body = None, []
-    for number, line in enumerate(lines(), 1):
-        line = line.rstrip("\r\n")
-        match = _HEADER.match(line)
-        if match is None:
-            body.append(line)
-            continue
-        if header is not None:
-            yield _message(chat, f"{where}:line {header[0]}", _time(header[1], order), "\n".join(body).rstrip())
-        header, body = (number, match), [match.group("rest")]
-    if header is not None:
-        yield _message(chat, f"{where}:line {header[0]}", _time(header[1], order), "\n".join(body).rstrip())
+    for match, end, line in _headers(blocks()):
+        body = match.string[match.start("rest"):end]
+        if "\r" in body:
+            body = "\n".join(part.rstrip("\r") for part in body.split("\n"))
+        yield _message(chat, f"{where}:line {line}", _time(match, order), body.rstrip())
 
 
 def _is_system(sender: str, chat: str, text: str, marked: bool) -> bool:
@@ -141,17 +161,20 @@ def _is_system(sender: str, chat: str, text: str, marked: bool) -> bool:
 
 
 def _message(chat: str, place: str, when: datetime | None, body: str) -> ChatMessage:
-    sender_match = _SENDER.match(body)
-    if sender_match is None:
+    colon = body.find(": ")  # the sender is what comes before the first colon, on the first line
+    if not 0 < colon <= 100 or ":" in body[:colon] or "\n" in body[:colon]:
         return ChatMessage(chat, place, "", when, body.strip(_MARKS + " "), "system")
-    sender, text = sender_match.group("sender").strip(_MARKS + " "), sender_match.group("text")
-    marked = text.startswith(tuple(_MARKS))
+    sender, text = body[:colon].strip(_MARKS + " "), body[colon + 2:]
+    marked = text[:1] in _MARKS if text else False
     text = text.strip(_MARKS + " ")
-    edited = bool(_EDITED.search(text))
-    text = _EDITED.sub("", text)
-    if _MEDIA.match(text):
+    edited = False
+    if text.endswith(">") or text[-1:].isspace():
+        edited = bool(_EDITED.search(text))
+        text = _EDITED.sub("", text) if edited else text
+    short = len(text) < 64  # every "omitted" and "deleted" line is shorter, but attached files' names
+    if (short or text[-1:] in ">)") and _MEDIA.match(text):
         kind = "sticker" if _STICKER.search(text) else "media"
-    elif _DELETED.match(text):
+    elif short and _DELETED.match(text):
         kind = "deleted"
     elif _is_system(sender, chat, text, marked):  # "I added the file" is a message: no mark
         kind = "system"
@@ -180,21 +203,27 @@ def date_order(dates: list[str], twelve_hour: bool) -> str:
 
 
 def _time(match: re.Match, order: str) -> datetime | None:
-    return _stamp(match.group("date"), order, match.group("time"), match.group("ampm") or "")
+    date, clock, ampm = match.group("date", "time", "ampm")
+    day = _day(date, order)
+    hour, minute, second = _clock(clock, ampm or "")
+    try:
+        return datetime(day[0], day[1], day[2], hour, minute, second)
+    except ValueError:
+        return None
 
 
-@functools.lru_cache(maxsize=4096)  # a chat writes the same date and minute many times
-def _stamp(date: str, order: str, clock_text: str, ampm: str) -> datetime | None:
+@functools.lru_cache(maxsize=4096)  # a chat writes the same date many times
+def _day(date: str, order: str) -> tuple[int, int, int]:
     numbers = [int(p) for p in re.split(r"[./-]", date)]
     year, month, day = {"dmy": (numbers[2], numbers[1], numbers[0]), "mdy": (numbers[2], numbers[0], numbers[1]),
                         "ymd": (numbers[0], numbers[1], numbers[2])}[order]
-    year += 2000 if year < 100 else 0
-    clock = [int(p) for p in re.split(r"[:.]", clock_text)]
-    hour = clock[0]
-    ampm = ampm.lower().replace(".", "").replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
+    return year + (2000 if year < 100 else 0), month, day
+
+
+@functools.lru_cache(maxsize=100_000)  # every second of a day at most
+def _clock(clock: str, ampm: str) -> tuple[int, int, int]:
+    parts = [int(p) for p in clock.replace(".", ":").split(":")]
+    hour = parts[0]
     if ampm:
-        hour = hour % 12 + (12 if ampm.startswith("p") else 0)
-    try:
-        return datetime(year, month, day, hour, clock[1], clock[2] if len(clock) > 2 else 0)
-    except ValueError:
-        return None
+        hour = hour % 12 + (12 if ampm[:1] in "pP" else 0)
+    return hour, parts[1], parts[2] if len(parts) > 2 else 0
