@@ -14,12 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 
 from .errors import FtcookError, UsageError
 from .example import Example
 from .home import user_templates_dir
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+_REMEMBER = 4096  # rendered context turns kept (``Renderer._render_turn``)
+_MISSING = object()
 PARTS = ("system", "prompt", "completion")
 
 
@@ -98,6 +101,24 @@ def copy_template(name: str, force: bool = False) -> Path:
     return target
 
 
+def _variables(env: jinja2.Environment, source: str) -> tuple[str, ...] | None:
+    """The variables a template reads, or None when it includes, imports or extends another template (whose
+    variables this cannot see)."""
+    tree = env.parse(source)
+    if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+        return None
+    return tuple(sorted(jinja2.meta.find_undeclared_variables(tree)))
+
+
+def _frozen(value):
+    """A record's value as a dictionary key."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
 class Renderer:
     """Renders the records of one recipe into Examples with its ``system``/``prompt``/``completion`` templates.
     ``inline`` maps a part to template text given on the command line (``-o prompt="{{ q }}"``)."""
@@ -107,6 +128,7 @@ class Renderer:
         self.recipe = recipe_name
         self.templates: dict[str, jinja2.Template] = {}
         self.sources: dict[str, str] = {}
+        self._reads: dict[str, tuple[str, ...] | None] = {}  # part -> the variables its template reads
         for part in PARTS:
             text = (inline or {}).get(part)
             name = f"{recipe_name}/{part}.j2"
@@ -114,18 +136,21 @@ class Renderer:
                 if text is not None:
                     self.templates[part] = env.from_string(text)
                     self.sources[f"{part} (inline)"] = text
+                    self._reads[part] = _variables(env, text)
                     continue
                 info = find_template(name)
                 if info is None:
                     continue
                 self.templates[part] = env.get_template(name)
                 self.sources[name] = info.path.read_text(encoding="utf-8")
+                self._reads[part] = _variables(env, self.sources[name])
             except jinja2.TemplateSyntaxError as error:
                 where = f"inline {part} template" if text is not None else f"template {name}"
                 raise TemplateError(f"{where}, line {error.lineno}: {error.message} - fix the jinja2 syntax") from None
         if "completion" not in self.templates:
             raise TemplateError(f"recipe '{recipe_name}' has no completion template ({recipe_name}/completion.j2) "
                                 f"- add one to {user_templates_dir()} or to the recipe's templates")
+        self._rendered: dict[tuple, str] = {}
 
     def hashes(self) -> dict[str, str]:
         """sha256 of every template used, for the manifest."""
@@ -138,11 +163,26 @@ class Renderer:
         parts = {part: self._render(part, template, record) for part, template in self.templates.items()}
         meta = {key: record[key] for key in ("id", "source", "place", "group") if key in record}
         meta.update(record.get("meta") or {})
-        context = tuple((turn["role"], self._render(part, self.templates[part], {**record, **turn}))
+        context = tuple((turn["role"], self._render_turn(part, {**record, **turn}))
                         for turn in record.get("context") or ()
                         for part in ("prompt" if turn["role"] == "user" else "completion",)
                         if part in self.templates)
         return Example(parts.get("prompt", ""), parts["completion"], parts.get("system") or None, meta, context)
+
+    def _render_turn(self, part: str, record: dict) -> str:
+        """A context turn, remembered by the values its template reads: a conversation's earlier turns recur in
+        every reply after them. Templates that include others are rendered every time."""
+        reads = self._reads.get(part)
+        if reads is None:
+            return self._render(part, self.templates[part], record)
+        key = (part, *(_frozen(record.get(name, _MISSING)) for name in reads))
+        text = self._rendered.get(key)
+        if text is None:
+            text = self._render(part, self.templates[part], record)
+            if len(self._rendered) >= _REMEMBER:
+                self._rendered.clear()
+            self._rendered[key] = text
+        return text
 
     def _render(self, part: str, template: jinja2.Template, record: dict) -> str:
         try:

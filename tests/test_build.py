@@ -327,3 +327,18 @@ def test_a_small_dataset_keeps_one_example_held_out(tmp_path):
     assert len(rows(tmp_path / "ds" / "train.jsonl")) == 11 and len(rows(tmp_path / "ds" / "valid.jsonl")) == 1
     none = invoke("build", "table", tmp_path / "t.jsonl", "-d", tmp_path / "none", "--valid-fraction", "0")
     assert "train 12, valid 0" in none.output and "nothing is held out" in none.output
+
+
+def test_context_turns_are_rendered_with_every_value_their_template_reads():
+    """Earlier turns recur in every reply after them, so their renderings are remembered - by the values the
+    template reads, record-level ones included, so a remembered turn is never another record's."""
+    from ftcook.render import Renderer
+
+    renderer = Renderer("chat", {"prompt": "{{ id }}> {{ text }}", "completion": "{{ text }}", "system": ""})
+    context = [{"role": "user", "text": "hi"}, {"role": "assistant", "text": "hey"}]
+    first = renderer.render({"id": "a", "text": "and you?", "context": context})
+    again = renderer.render({"id": "b", "text": "and you?", "context": context})
+    assert first.context == (("user", "a> hi"), ("assistant", "hey"))
+    assert again.context == (("user", "b> hi"), ("assistant", "hey"))
+    with pytest.raises(FtcookError, match="'text' is undefined"):  # a value the template needs stays required
+        renderer.render({"id": "b", "text": "x", "context": [{"role": "user"}]})

@@ -10,7 +10,7 @@ import pytest
 
 from compose.chats import telegram_json, telegram_message, whatsapp_text, write_whatsapp
 from conftest import invoke
-from ftcook.chat.whatsapp import parse
+from ftcook.chat.whatsapp import parse, parse_blocks
 from ftcook.pipeline import BuildSettings, build
 
 T0 = datetime(2024, 12, 30, 9, 0)
@@ -64,6 +64,22 @@ def test_ios_system_lines_and_attachments_are_marked():
             "[12/30/24, 9:03:00\u202fAM] Ada: I added the file to the folder\n")
     kinds = [(m.sender, m.kind) for m in parse(text, "_chat.txt", "Family")]
     assert kinds == [("Family", "system"), ("Sam Lee", "media"), ("Sam Lee", "sticker"), ("Ada", "text")]
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 10_000])
+def test_an_export_read_in_pieces_of_any_size_gives_the_same_messages(size):
+    """The reader takes a file a block at a time: a header or a message cut between two blocks is read whole,
+    with the line it starts on; Windows line ends read like Unix ones."""
+    text = whatsapp_text("ios_de", CONVERSATION, marks={7}) + "\n\n"
+    whole = [(m.place, m.sender, m.time, m.text, m.kind) for m in parse(text, "chat.txt", "Sam Lee")]
+    assert whole[3][0] == "chat.txt:line 5" and whole[-1][3] == "great"
+    cut = [text[i:i + size] for i in range(0, len(text), size)]
+    pieces = [(m.place, m.sender, m.time, m.text, m.kind)
+              for m in parse_blocks(lambda: iter(cut), "chat.txt", "Sam Lee")]
+    assert pieces == whole
+    windows = [(m.place, m.sender, m.time, m.text, m.kind)
+               for m in parse(text.replace("\n", "\r\n"), "chat.txt", "Sam Lee")]
+    assert windows == whole
 
 
 def chat_build(tmp_path, sources, **options):

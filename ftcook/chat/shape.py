@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Callable, Iterator
 
 from .message import ChatMessage
@@ -16,8 +17,9 @@ class Turn:
     sender: str
     mine: bool
     messages: list[ChatMessage] = field(default_factory=list)
+    tokens: int | None = field(default=None, compare=False)  # of ``text``, once counted (turns recur as context)
 
-    @property
+    @cached_property  # read once the session's turns are made
     def text(self) -> str:
         return "\n".join(m.text for m in self.messages)
 

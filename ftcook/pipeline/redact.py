@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .regions import AUTO, LeftNumbers, regions_for
 
+_REMEMBER = 4096  # texts whose findings are kept (``Redactor.find``)
+
 #: placeholder types, in report order
 KINDS = ("URL", "SECRET", "EMAIL", "IBAN", "CARD", "PHONE")
 
@@ -69,6 +71,7 @@ class Redactor:
         self.counts: Counter[str] = Counter()
         self.examples = 0  # examples with at least one placeholder
         self.left = LeftNumbers()
+        self._found: dict[tuple, list[tuple[int, int, str]]] = {}
 
     def redact(self, example):
         """``example`` with placeholders; its ``meta["addresses"]`` (part → the sender's addresses, from the
@@ -92,13 +95,22 @@ class Redactor:
         return example.replace(**changes, meta={**example.meta, "redacted": _kinds(names)})
 
     def find(self, text: str, addresses=()) -> list[tuple[int, int, str]]:
-        """(start, end, kind) of everything to redact in ``text``, in order, not overlapping."""
-        spans: list[tuple[int, int, str]] = []
+        """(start, end, kind) of everything to redact in ``text``, in order, not overlapping. The last texts'
+        findings are remembered: a chat's earlier turns recur as the context of every reply after them."""
+        key = (text, tuple(addresses))
+        spans = self._found.get(key)
+        if spans is not None:
+            return spans
+        spans = []
         for kind, found in self._find(text, addresses):
             for start, end in found:
                 if not any(s < end and start < e for s, e, _ in spans):
                     spans.append((start, end, kind))
-        return sorted(spans)
+        spans.sort()
+        if len(self._found) >= _REMEMBER:
+            self._found.clear()
+        self._found[key] = spans
+        return spans
 
     def mask(self, text: str) -> str:
         """``text`` with each finding replaced by its kind (``<PHONE>``), counting nothing: for the excerpts of

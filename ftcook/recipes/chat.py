@@ -225,7 +225,9 @@ class Chat(Recipe):
         out: list[dict] = []
         budget = self.options.context_tokens - used
         for turn in reversed(earlier):
-            tokens = self._count(turn.text)
+            if turn.tokens is None:
+                turn.tokens = self._count(turn.text)
+            tokens = turn.tokens
             if tokens > budget:
                 break
             budget -= tokens
