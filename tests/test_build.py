@@ -340,5 +340,5 @@ def test_context_turns_are_rendered_with_every_value_their_template_reads():
     again = renderer.render({"id": "b", "text": "and you?", "context": context})
     assert first.context == (("user", "a> hi"), ("assistant", "hey"))
     assert again.context == (("user", "b> hi"), ("assistant", "hey"))
-    with pytest.raises(FtcookError, match="'text' is undefined"):  # a value the template needs stays required
-        renderer.render({"id": "b", "text": "x", "context": [{"role": "user"}]})
+    assert renderer.render({"id": "a", "text": "?", "context": [{"role": "user", "text": "yo"}]}).context == (
+        ("user", "a> yo"),)
