@@ -8,15 +8,23 @@ Then measures, each as a separate process (best of three unwatched runs; memory 
 
 - the common approach: ``ebooklib.epub.read_epub`` and ``BeautifulSoup(content, "html.parser").get_text()``
   for every document - text with markup removed, nothing else (no matter skipped, no passages, no output);
+- naive, same work: the common approach plus what ftcook also does, each the plain way: paragraphs of each
+  document's text packed into passages of at most 256 tokens (tiktoken per paragraph) with the last 96 tokens
+  of text before each as its prompt, NFC normalising, exact duplicates with a set of texts, near-duplicates with
+  datasketch as its documentation shows (MinHash of character 5-grams with ``update_batch`` and the default SHA-1
+  hash, MinHashLSH at 0.85), a hash split, JSON Lines out, and a check that counts every written example's
+  tokens again;
 - ``ftcook build author book.epub --out ...``: safety checks, extraction with footnotes and page numbers
   removed, front/back matter skipped, passages within the token budget, deduplication, split, the check.
 
-Goal: ftcook no slower than 1.5× the common approach, peak memory ≤ 300 MB.
+Goals: ftcook no slower than 1.5× the common approach (which does a fraction of the work), at least 3× faster
+than the same work done the naive way, peak memory ≤ 300 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 from pathlib import Path
@@ -42,6 +50,55 @@ chars = 0
 for item in book.get_items_of_type(ebooklib.ITEM_DOCUMENT):
     chars += len(BeautifulSoup(item.get_content(), "html.parser").get_text())
 print(chars)
+"""
+
+SAME_WORK = BASELINE.replace("chars = 0\n", "").rsplit("for item in", 1)[0] + r"""
+import hashlib, json, unicodedata
+from datasketch import MinHash, MinHashLSH
+from ftcook.tokens import _load_tiktoken  # tiktoken's cl100k_base, from the files bundled with ftcook (offline)
+enc = _load_tiktoken("cl100k_base")
+seen, lsh, kept = set(), MinHashLSH(threshold=0.85, num_perm=64), 0
+
+
+def passages(text):
+    chunk, tokens = [], 0
+    for para in (p.strip() for p in text.split("\n") if p.strip()):
+        n = len(enc.encode(para))
+        if chunk and tokens + n > 256:
+            yield "\n\n".join(chunk)
+            chunk, tokens = [], 0
+        chunk.append(para)
+        tokens += n
+    if chunk:
+        yield "\n\n".join(chunk)
+
+
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for item in book.get_items_of_type(ebooklib.ITEM_DOCUMENT):
+        before = ""
+        for text in passages(BeautifulSoup(item.get_content(), "html.parser").get_text()):
+            text = unicodedata.normalize("NFC", text)
+            prompt = enc.decode(enc.encode(before)[-96:])
+            before = text
+            if text in seen:
+                continue
+            seen.add(text)
+            m = MinHash(num_perm=64)
+            m.update_batch([text[i:i + 5].encode() for i in range(max(1, len(text) - 4))])
+            if lsh.query(m):
+                continue
+            lsh.insert(kept, m)
+            kept += 1
+            side = "valid" if hashlib.blake2b(text.encode(), digest_size=8).digest()[0] < 26 else "train"
+            out.write(json.dumps({"messages": [{"role": "user", "content": prompt},
+                                               {"role": "assistant", "content": text}], "side": side},
+                                 ensure_ascii=False) + "\n")
+total = 0
+with open(sys.argv[2], encoding="utf-8") as f:  # the check: every example's tokens counted again
+    for line in f:
+        for message in json.loads(line)["messages"]:
+            total += 3 + len(enc.encode(message["role"])) + len(enc.encode(message["content"]))
+print(kept)
 """
 
 WORDS = ("the harbour lamps were lit one by one while the old man climbed his ladder and the girl held it steady "
@@ -91,15 +148,19 @@ def main() -> None:
         print(f"generating {book} ...", flush=True)
         generate(book, args.chapters)
     base_t, base_rss, chars = _run([sys.executable, "-c", BASELINE, str(book)])
+    same_t, same_rss, _ = _run([sys.executable, "-c", SAME_WORK, str(book), str(DATA / "naive-same.jsonl")])
     ft_t, ft_rss, _ = _run([sys.executable, "-m", "ftcook", "build", "author", str(book), "--out",
                             str(DATA / "out"), "-q"])
     print(f"\nbook: {book.name}, {args.chapters} chapters, {int(chars) / 1e6:.1f} M characters of text "
-          f"({book.stat().st_size / 1e6:.1f} MB EPUB)")
-    print(f"{'':44} {'seconds':>8} {'peak memory':>12} {'vs. baseline':>13}")
-    print(f"{'ebooklib + BeautifulSoup get_text':44} {base_t:8.2f} {base_rss:9.0f} MB {1:12.2f}×")
-    print(f"{'ftcook build author':44} {ft_t:8.2f} {ft_rss:9.0f} MB {ft_t / base_t:12.2f}×")
-    ok = ft_t <= 1.5 * base_t and ft_rss <= 300
-    print(f"\ngoal: at most 1.5× the baseline's time and ≤ 300 MB: {'met' if ok else 'NOT met'}")
+          f"({book.stat().st_size / 1e6:.1f} MB EPUB), {os.cpu_count()} cores")
+    print("| run | seconds | peak memory | time against the common approach | ftcook's speed-up |")
+    print("|---|---|---|---|---|")
+    for label, seconds, peak in (("ebooklib + BeautifulSoup get_text (the common approach)", base_t, base_rss),
+                                 ("naive, same work", same_t, same_rss), ("ftcook build author", ft_t, ft_rss)):
+        print(f"| {label} | {seconds:.2f} | {peak:,.0f} MB | {seconds / base_t:.2f}x | {seconds / ft_t:.2f}x |")
+    ok = ft_t <= 1.5 * base_t and same_t / ft_t >= 3 and ft_rss <= 300
+    print(f"\ngoals: at most 1.5x the common approach's time, at least 3x faster than the same work done the "
+          f"naive way, <= 300 MB: {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

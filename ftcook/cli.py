@@ -1,7 +1,8 @@
 """The ``ftcook`` command line: the root group, how errors and outcomes end a command (one place, one exit code
-each), and the commands of plugins. The commands live in ``ftcook.commands``, one module per group; plugin
-commands (the ``register_commands`` hook) are added when this module is imported, so tests, ``CliRunner`` and
-docs/cli.md see them too."""
+each), and the commands of plugins. The commands live in ``ftcook.commands``, one module per group, imported
+when a command is used; plugin commands (the ``register_commands`` hook) are added the first time the group
+lists its commands or is asked for one it does not have, so ``--help``, ``CliRunner`` and docs/cli.md see them
+too."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import shlex
 import click
 
 from . import __version__
-from .commands import COMMANDS
-from .commands.common import console  # noqa: F401 - the console commands print with
+from .commands import MODULES, load
 from .errors import FtcookError, PluginError, Stopped
 
 
@@ -26,7 +26,41 @@ class CommandError(click.ClickException):
 class Group(click.Group):
     """Turns what a command raises into a message and an exit code: errors ``Error: ...`` (their own code), a
     training run that stopped early its one line (``Interrupted`` 130, ``Cancelled`` 1, ``Detached`` 0), Ctrl-C
-    anywhere else one line naming the command to run again, and 130. No traceback reaches a user."""
+    anywhere else one line naming the command to run again, and 130. No traceback reaches a user.
+
+    Built-in commands are loaded when used, plugin commands when first needed (see the module's docstring)."""
+
+    _plugins_added = False
+
+    def list_commands(self, ctx):
+        self._add_plugin_commands()
+        return sorted({*self.commands, *MODULES})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in MODULES:
+            self.add_command(load(name))
+        if name not in self.commands:
+            self._add_plugin_commands()
+        return self.commands.get(name)
+
+    def all_commands(self) -> dict[str, click.Command]:
+        """Every command, built-in and plugin, loaded."""
+        for name in self.list_commands(None):
+            self.get_command(None, name)
+        return self.commands
+
+    def _add_plugin_commands(self) -> None:
+        """The plugins' commands, once. A plugin that fails to load is reported by every command that uses
+        plugins (with the plugin's name), so ``ftcook --help`` still works."""
+        if self._plugins_added:
+            return
+        self._plugins_added = True
+        from .plugins import register_commands
+
+        try:
+            register_commands(self)
+        except PluginError as error:
+            self.add_command(_broken_plugins(error))
 
     def parse_args(self, ctx, args):
         ctx.meta["ftcook.argv"] = list(args)  # before click consumes them: the command to run again
@@ -65,28 +99,12 @@ def cli(ctx):
         ctx.exit(2)
 
 
-def _add_commands(group: click.Group) -> None:
-    """The built-in commands, then the plugins'. A plugin that fails to load is reported by every command that
-    uses plugins (with the plugin's name), so ``ftcook --help`` still works."""
-    for command in COMMANDS:
-        group.add_command(command)
-    from .plugins import register_commands
-
-    try:
-        register_commands(group)
-    except PluginError as error:
-        group.add_command(_broken_plugins(error))
-
-
 def _broken_plugins(error: PluginError) -> click.Command:
     @click.command("plugins", help="A plugin failed to load: this command says which and why.")
     def plugins():
         raise error
 
     return plugins
-
-
-_add_commands(cli)
 
 
 def main():  # pragma: no cover - the console script

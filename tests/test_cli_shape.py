@@ -4,6 +4,7 @@ missing extras, the models listing, and the state database read by column name."
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 
 import pytest
@@ -223,3 +224,22 @@ def test_a_free_name_counts_up_past_taken_ones(tmp_path):
         for number, name in enumerate(("quickstart", "quickstart-2", "quickstart-old"), 1):
             state.add_job(JobRow(f"j{number}", "local", "base", dataset, {}, JobStatus.QUEUED), name=name)
         assert state.free_name("quickstart") == "quickstart-3"
+
+
+def test_a_command_loads_only_what_it_needs():
+    """Commands are imported when used: checking a file does not load the build stack or the plugins (and their
+    recipes), so it starts at once; every built-in command is where ``MODULES`` says."""
+    import importlib
+
+    from ftcook.commands import MODULES, load
+
+    code = ("import sys; from click.testing import CliRunner; from ftcook.cli import cli; "
+            "r = CliRunner().invoke(cli, ['check', '--help']); "
+            "print(r.exit_code, *(m in sys.modules for m in ('ftcook.pipeline', 'ftcook.plugins', 'ftcook.runner')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "False", "False", "False"]
+    for name, module in MODULES.items():
+        assert load(name).name == name
+        assert load(name) in importlib.import_module(f"ftcook.commands.{module}").COMMANDS
+    defined = {c.name for m in set(MODULES.values()) for c in importlib.import_module(f"ftcook.commands.{m}").COMMANDS}
+    assert defined == set(MODULES)

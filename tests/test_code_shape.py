@@ -24,7 +24,7 @@ def test_commands_live_in_the_commands_package():
     """cli.py is the root: the group, error handling and plugin commands; every command is in ftcook/commands."""
     from ftcook.cli import cli
 
-    for name, command in cli.commands.items():
+    for name, command in cli.all_commands().items():
         if name == "example-count":  # the tests' example plugin, when a test registered it
             continue
         assert command.callback.__module__.startswith("ftcook.commands."), name

@@ -18,7 +18,8 @@ def test_every_finding_code_has_a_section():
 
 def _commands(command, path=("ftcook",)):
     yield " ".join(path)
-    for name, sub in getattr(command, "commands", {}).items():
+    subcommands = command.all_commands() if command is cli else getattr(command, "commands", {})
+    for name, sub in list(subcommands.items()):
         yield from _commands(sub, (*path, name))
 
 
