@@ -98,7 +98,8 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
     there is no message to read."""
     if not data.strip():
         raise BrokenMessage("empty message")
-    fast = _parse_text_part(place, folder, data)
+    multipart = _MULTIPART.search(data, 0, header_end(data))  # else one part: parsed whole, its headers once
+    fast = _parse_text_part(place, folder, data) if multipart else None
     if fast is not None:
         return fast
     try:

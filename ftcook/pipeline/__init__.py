@@ -10,7 +10,7 @@ inputs, options and seed give byte-identical files.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -226,7 +226,7 @@ class Stages:
     def _skip(self, skip: Skip) -> None:
         """Into the ledger; with the privacy gate on, the excerpt masked as the examples are."""
         if self.redactor is not None and skip.excerpt:
-            skip = replace(skip, excerpt=self.recipe.mask(self.redactor.mask(skip.excerpt)))
+            skip = Skip(skip.id, skip.reason, skip.detail, self.recipe.mask(self.redactor.mask(skip.excerpt)))
         self.ledger.skip(skip)
 
 
