@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Callable, Iterator, Literal
 
 from pydantic import Field
 
@@ -21,12 +22,14 @@ from ftcook.books.epub import read_epub
 from ftcook.books.extract import extract
 from ftcook.books.matter import classify
 from ftcook.books.text import text_chapters
+from ftcook.parallel import helper_processes, ordered_map
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import Recipe, RecipeOptions
 from ftcook.text.chunk import SEPARATOR, Oversize, chunk_paragraphs, tail
 from ftcook.text.decode import Undecodable
 from ftcook.text.extract import Paragraph
+from ftcook.tokens import get_counter
 
 _QUOTED = re.compile(r"“([^”]{2,})”|\"([^\"]{2,})\"|«\s?([^»]{2,}?)\s?»|„([^“”]{2,})[“”]|‘([^’]{2,})’(?!\w)")
 _DASH_LINE = re.compile(r"^\s*[—–]\s*(.+)$")
@@ -67,6 +70,8 @@ class Author(Recipe):
                                                      "EPUB's metadata)")
         questions_model: str = Field("local:default", description="for mode=questions: BACKEND:MODEL or a tuned "
                                                                  "model name that writes the questions")
+        jobs: int | None = Field(None, ge=1, le=64, description="processes cutting a large book's chapters, this "
+                                                                "one included (default: one per core, at most 8)")
 
     def __init__(self, options=None, **kwargs):
         super().__init__(options, **kwargs)
@@ -76,60 +81,115 @@ class Author(Recipe):
         self._question_writer = None
 
     def records(self, sources: list[Path]) -> Iterator[dict | Skip]:
+        """Books are read here; their chapters are extracted, cut into passages and counted in helper processes
+        (one per core), in order, so the files are the same as with one process. mode=questions cuts here, where
+        its model writes the questions."""
+        cutter = _Cutter(self.options, self.counter.encoding if self.counter is not None else None,
+                         tuple(self.model.extra_special_tokens) if self.model is not None else ())
         for path in self.files(sources):
             if isinstance(path, Skip):
                 yield path
                 continue
             try:
-                chapters = list(self._chapters(path))
+                jobs = list(self._jobs(path))
             except Undecodable as error:
                 yield Skip(str(path), "undecodable", detail=str(error))
                 continue
-            for chapter in chapters:
-                if isinstance(chapter, Skip):
-                    yield chapter
-                else:
-                    yield from self._chapter_records(*chapter)
+            if self.options.mode == "questions":
+                cutter.ask = self._question
+            for items, counts, dropped in ordered_map(_cut, ((cutter, job) for job in jobs), self._workers(jobs)):
+                self._counts.update(counts)
+                self._dropped.update(dropped)
+                yield from items
 
-    # --- books -> chapters -------------------------------------------------------------------------------------
-
-    def _chapters(self, path: Path):
-        """(book, chapter id, title, [Paragraph]) per chapter, or Skips for matter and empty documents."""
+    def _jobs(self, path: Path) -> Iterator[tuple]:
+        """A book's chapters (plain text: already cut at its headings) or documents (EPUB), one job each."""
         if path.suffix.lower() != ".epub":
             info = {"file": path.name, "title": path.stem, "author": self.options.author or "", "language": "",
                     "rights": "", "problems": []}
             self._books.append(info)
             for number, (title, paragraphs) in enumerate(text_chapters(path), 1):
-                self._counts["chapters"] += 1
-                yield info, f"{path.name}#{number}", title, [Paragraph(place, text) for place, text in paragraphs]
+                yield "text", info, f"{path.name}#{number}", title, paragraphs
             return
         book = read_epub(path)
         info = book.metadata()
         self._books.append(info)
-        documents = book.documents
-        for index, document in enumerate(documents):
-            extracted = extract(document.content)
-            self._dropped.update(extracted.dropped)
-            headings = [b.text for b in extracted.blocks if b.kind == "heading"]
-            text = "\n".join(b.text for b in extracted.blocks)
-            where = f"{path.name}:{document.name}"
-            verdict = classify(document.name, document.types | extracted.types, headings[0] if headings else "",
-                               text, extracted.link_share, index / max(len(documents) - 1, 1), document.linear)
-            if verdict is not None:
-                self._counts[verdict[0]] += 1
-                yield Skip(where, verdict[0], detail=verdict[1], excerpt=text)
-                continue
-            paragraphs = [Paragraph(f"{where} ¶{b.number}", b.text) for b in extracted.blocks if b.kind == "paragraph"]
-            if not paragraphs:
-                yield Skip(where, "empty_document", detail="no paragraphs of text")
-                continue
-            self._counts["chapters"] += 1
-            title = document.title or (headings[0] if headings else "")
-            yield info, f"{path.name}#{document.name}", title, paragraphs
+        for index, document in enumerate(book.documents):
+            yield "epub", info, path.name, index, len(book.documents), document
 
-    # --- chapters -> records -------------------------------------------------------------------------------------
+    def _workers(self, jobs: list[tuple]) -> int:
+        """Helper processes for a book: none for a small one (starting them costs more than they save) or when a
+        model writes questions; else ``jobs - 1``, by default one per other core."""
+        size = sum(len(job[-1].content) if job[0] == "epub" else sum(len(t) for _, t in job[-1]) for job in jobs)
+        if self.options.mode == "questions" or size < PARALLEL_MIN_CHARS:
+            return 0
+        return helper_processes() if self.options.jobs is None else self.options.jobs - 1
 
-    def _chapter_records(self, book: dict, group: str, title: str, paragraphs: list[Paragraph]):
+    def _question(self, passage: str) -> str:
+        if self._question_writer is None:
+            from ftcook.recipes.author_questions import QuestionWriter
+
+            self._question_writer = QuestionWriter(self.options.questions_model)
+        return self._question_writer.ask(passage)
+
+    def stats(self) -> dict:
+        return {"books": self._books, **dict(sorted(self._counts.items())),
+                "removed": dict(sorted(self._dropped.items()))}
+
+
+#: books smaller than this (characters of their documents) are cut in this process
+PARALLEL_MIN_CHARS = 1_000_000
+
+
+def _cut(item: tuple) -> tuple[list, Counter, Counter]:
+    """One job of ``Author._jobs`` through its ``_Cutter`` (in a helper process, or here)."""
+    cutter, job = item
+    return cutter.cut(job)
+
+
+@dataclass
+class _Cutter:
+    """Chapters to records, the same in a helper process or here: it carries only the options and the name of
+    the encoding (each process has its counter)."""
+
+    options: Author.Options
+    encoding: str | None
+    extra_special: tuple[str, ...] = ()
+    ask: Callable[[str], str] | None = None  # mode=questions: the question for a passage (this process only)
+
+    def cut(self, job: tuple) -> tuple[list, Counter, Counter]:
+        """(records and skips, counts, text removed by kind) of one chapter or EPUB document."""
+        self.counts, self.dropped = Counter(), Counter()
+        kind, info, *rest = job
+        if kind == "text":
+            group, title, paragraphs = rest
+            self.counts["chapters"] += 1
+            out = list(self._records(info, group, title, [Paragraph(place, text) for place, text in paragraphs]))
+        else:
+            out = list(self._document(info, *rest))
+        return out, self.counts, self.dropped
+
+    def _document(self, info: dict, book: str, index: int, total: int, document) -> Iterator[dict | Skip]:
+        extracted = extract(document.content)
+        self.dropped.update(extracted.dropped)
+        headings = [b.text for b in extracted.blocks if b.kind == "heading"]
+        text = "\n".join(b.text for b in extracted.blocks)
+        where = f"{book}:{document.name}"
+        verdict = classify(document.name, document.types | extracted.types, headings[0] if headings else "",
+                           text, extracted.link_share, index / max(total - 1, 1), document.linear)
+        if verdict is not None:
+            self.counts[verdict[0]] += 1
+            yield Skip(where, verdict[0], detail=verdict[1], excerpt=text)
+            return
+        paragraphs = [Paragraph(f"{where} ¶{b.number}", b.text) for b in extracted.blocks if b.kind == "paragraph"]
+        if not paragraphs:
+            yield Skip(where, "empty_document", detail="no paragraphs of text")
+            return
+        self.counts["chapters"] += 1
+        yield from self._records(info, f"{book}#{document.name}", document.title or (headings[0] if headings else ""),
+                                 paragraphs)
+
+    def _records(self, book: dict, group: str, title: str, paragraphs: list[Paragraph]):
         base = {"author": self.options.author or book.get("author") or "", "book": book.get("title", ""),
                 "chapter": title, "group": group, "mode": self.options.mode}
         if self.options.mode == "dialogue":
@@ -148,9 +208,9 @@ class Author(Recipe):
                 yield Skip(ident, "not_prose", excerpt=passage.text)
                 previous = None
                 continue
-            self._counts["passages"] += 1
+            self.counts["passages"] += 1
             if self.options.mode == "questions":
-                question = self._question(passage.text)
+                question = self.ask(passage.text)
                 if not question:
                     yield Skip(ident, "no_question", excerpt=passage.text)
                     continue
@@ -170,7 +230,7 @@ class Author(Recipe):
             if speech is None:
                 previous = None
                 continue
-            self._counts["dialogue_lines"] += 1
+            self.counts["dialogue_lines"] += 1
             if previous is not None:
                 yield {**base, "id": paragraph.place, "line": previous, "reply": speech}
             previous = speech
@@ -189,18 +249,9 @@ class Author(Recipe):
         return count, budget
 
     def _count(self, text: str) -> int:
-        return self.counter.count(text) if self.counter is not None else len(text) // 4
-
-    def _question(self, passage: str) -> str:
-        if self._question_writer is None:
-            from ftcook.recipes.author_questions import QuestionWriter
-
-            self._question_writer = QuestionWriter(self.options.questions_model)
-        return self._question_writer.ask(passage)
-
-    def stats(self) -> dict:
-        return {"books": self._books, **dict(sorted(self._counts.items())),
-                "removed": dict(sorted(self._dropped.items()))}
+        if self.encoding is None:
+            return len(text) // 4
+        return get_counter(self.encoding, self.extra_special).count(text)
 
 
 def spoken(text: str) -> str | None:
