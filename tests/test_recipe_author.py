@@ -114,6 +114,25 @@ def test_builds_are_identical(tmp_path):
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
 
 
+def test_chapters_cut_in_helper_processes_give_the_same_files(tmp_path, monkeypatch):
+    """A large book's chapters are cut in helper processes, in order: the files, the ledger and the stats are the
+    same with one process and with three (the size threshold lowered so a small book counts as large)."""
+    from ftcook.recipes import author
+
+    monkeypatch.setattr(author, "PARALLEL_MIN_CHARS", 0)
+    book = novel(tmp_path / "b.epub", chapters=6)
+    text = tmp_path / "t.txt"
+    text.write_text("\n\n".join(f"Chapter {c}\n\n" + "\n\n".join(story(c)) for c in range(1, 5)), encoding="utf-8")
+    manifests = {}
+    for jobs in ("1", "3"):
+        manifests[jobs] = build(BuildSettings(recipe="author", sources=[book, text], out=tmp_path / jobs,
+                                              options={"passage_tokens": "60", "jobs": jobs})).manifest
+    for file in ("train.jsonl", "valid.jsonl", "skipped.jsonl"):
+        assert (tmp_path / "1" / file).read_bytes() == (tmp_path / "3" / file).read_bytes()
+    assert manifests["1"]["stats"] == manifests["3"]["stats"] and manifests["1"]["stats"]["chapters"] == 10
+    assert manifests["1"]["ledger"] == manifests["3"]["ledger"]
+
+
 # --- untrusted EPUBs --------------------------------------------------------------------------------------------
 
 CONTAINER = ('<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
