@@ -21,7 +21,8 @@ def helper_processes() -> int:
     return max(0, min((os.cpu_count() or 1) - 1, 7))
 
 
-def _ignore_sigint() -> None:
+def ignore_sigint() -> None:
+    """A helper process's initializer: Ctrl-C is the parent's to handle (the terminal sends it to all)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -31,7 +32,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
     if workers <= 0:
         yield from map(fn, items)
         return
-    pool = multiprocessing.Pool(workers, initializer=_ignore_sigint)
+    pool = multiprocessing.Pool(workers, initializer=ignore_sigint)
     try:
         pending: deque = deque()
         for item in items:

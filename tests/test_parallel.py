@@ -50,3 +50,42 @@ def test_ctrl_c_mid_way_stops_the_helpers_and_the_parent(tmp_path):
     assert code != 0
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert leftover == []  # no helper outlived the parent
+
+
+def test_ctrl_c_during_a_parallel_check_is_one_line(tmp_path):
+    """``ftcook check`` of a large file checks blocks in a helper process too: Ctrl-C (SIGINT to the whole process
+    group, as a terminal sends it) ends the run with the one-line message and exit 130 - no helper's traceback,
+    no helper left."""
+    data = tmp_path / "train.jsonl"
+    line = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello there"}]}\n'
+    data.write_text(line * 40_000)
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        import ftcook.check.scan as scan
+        from ftcook.cli import cli
+
+        original = scan.scan_block
+
+        def slow(block, ctx):
+            print("scanning", flush=True)
+            time.sleep(0.5)
+            return original(block, ctx)
+
+        scan.scan_block, scan.PARALLEL_MIN_BYTES = slow, 0
+        cli(["check", {str(data)!r}, "--jobs", "2"])
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    assert proc.stdout.readline().strip() == "scanning"
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("the interrupted check hung") from None
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip().startswith("Interrupted (Ctrl-C)"), err
+    leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert leftover == []

@@ -14,6 +14,7 @@ from typing import Iterable
 
 import orjson
 
+from ..parallel import ignore_sigint
 from ..readers import ParseProblem, Source, parse_block
 from ..tokens import get_counter
 from .examples import check_example
@@ -95,7 +96,7 @@ def scan_block(block, ctx: ScanContext) -> Scan:
 def _ordered(blocks: Iterable, ctx: ScanContext, jobs: int):
     """``scan_block`` over ``blocks`` in order: every ``jobs``-th block here, the others in ``jobs - 1`` helper
     processes, so all cores work and at most ``jobs`` blocks are in flight."""
-    with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
+    with ProcessPoolExecutor(max_workers=jobs - 1, initializer=ignore_sigint) as pool:  # Ctrl-C: this process's
         pending: deque = deque()
         for i, block in enumerate(blocks):
             if i % jobs == jobs - 1:
