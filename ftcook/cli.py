@@ -50,17 +50,22 @@ class Group(click.Group):
         return self.commands
 
     def _add_plugin_commands(self) -> None:
-        """The plugins' commands, once. A plugin that fails to load is reported by every command that uses
-        plugins (with the plugin's name), so ``ftcook --help`` still works."""
+        """The plugins' commands, once; a built-in command keeps its name (whether it was loaded before the plugins
+        or not). A plugin that fails to load is reported by every command that uses plugins (with the plugin's
+        name), so ``ftcook --help`` still works."""
         if self._plugins_added:
             return
         self._plugins_added = True
         from .plugins import register_commands
 
+        added = click.Group()
         try:
-            register_commands(self)
+            register_commands(added)
         except PluginError as error:
             self.add_command(_broken_plugins(error))
+        for name, command in added.commands.items():
+            if name not in MODULES:
+                self.add_command(command, name)
 
     def parse_args(self, ctx, args):
         ctx.meta["ftcook.argv"] = list(args)  # before click consumes them: the command to run again

@@ -1,6 +1,7 @@
 """Plugins (built-in, user-dir files, registered objects), templates and the new-recipe scaffold."""
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -177,3 +178,21 @@ def test_plugin_commands_are_registered_when_the_cli_is_imported(tmp_path, monke
             "print(CliRunner().invoke(cli, ['hello']).output, end='')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == "hello from a plugin\n", result.stderr
+
+
+def test_a_plugin_command_cannot_take_a_built_in_name(tmp_path):
+    """Built-in commands load when used and plugins when needed; either way a plugin's ``check`` does not replace
+    ftcook's, and its other commands are there."""
+    recipes = tmp_path / "home" / "recipes"
+    recipes.mkdir(parents=True)
+    (recipes / "clash.py").write_text(
+        "import click\nfrom ftcook.plugins import hookimpl\n\n@click.command('check')\ndef fake():\n"
+        "    click.echo('the plugin check')\n\n@click.command()\ndef hello():\n    click.echo('hello')\n\n"
+        "@hookimpl\ndef register_commands(cli):\n    cli.add_command(fake)\n    cli.add_command(hello)\n")
+    code = ("from click.testing import CliRunner\nfrom ftcook.cli import cli\nr = CliRunner()\n"
+            "print(r.invoke(cli, ['hello']).output, end='')\n"
+            "print('plugin' in r.invoke(cli, ['check', '--help']).output, 'Check a training FILE' in "
+            "r.invoke(cli, ['check', '--help']).output)")
+    env = {**os.environ, "FTCOOK_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.split("\n") == ["hello", "False True", ""], result.stderr
