@@ -171,12 +171,16 @@ class Renderer:
 
     def _render_turn(self, part: str, record: dict) -> str:
         """A context turn, remembered by the values its template reads: a conversation's earlier turns recur in
-        every reply after them. Templates that include others are rendered every time."""
+        every reply after them. Templates that include others, and values that cannot be keys, are rendered every
+        time."""
         reads = self._reads.get(part)
         if reads is None:
             return self._render(part, self.templates[part], record)
         key = (part, *(_frozen(record.get(name, _MISSING)) for name in reads))
-        text = self._rendered.get(key)
+        try:
+            text = self._rendered.get(key)
+        except TypeError:  # a value that cannot be a key (a set, an object): render it every time
+            return self._render(part, self.templates[part], record)
         if text is None:
             text = self._render(part, self.templates[part], record)
             if len(self._rendered) >= _REMEMBER:

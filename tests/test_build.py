@@ -342,3 +342,5 @@ def test_context_turns_are_rendered_with_every_value_their_template_reads():
     assert again.context == (("user", "b> hi"), ("assistant", "hey"))
     assert renderer.render({"id": "a", "text": "?", "context": [{"role": "user", "text": "yo"}]}).context == (
         ("user", "a> yo"),)
+    odd = renderer.render({"id": {"x"}, "text": "?", "context": [{"role": "user", "text": "yo"}]})  # a set: no key
+    assert odd.context == (("user", "{'x'}> yo"),)
