@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
-from check_bench import measure, timed  # noqa: E402
+from check_bench import best_of  # noqa: E402
 
 from compose.books import write_book  # noqa: E402
 
@@ -130,15 +130,6 @@ def generate(path: Path, chapters: int, seed: int = 3) -> None:
     write_book(path, "A Generated Novel", "Ada Lind", bodies)
 
 
-def _run(cmd: list[str], repeat: int = 3) -> tuple[float, float, str]:
-    best, out = float("inf"), ""
-    for _ in range(repeat):
-        seconds, out = timed(cmd, ok_codes=(0, 1))
-        best = min(best, seconds)
-    _, peak, _ = measure(cmd, ok_codes=(0, 1))
-    return best, peak, out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chapters", type=int, default=200)
@@ -147,10 +138,11 @@ def main() -> None:
     if not book.exists():
         print(f"generating {book} ...", flush=True)
         generate(book, args.chapters)
-    base_t, base_rss, chars = _run([sys.executable, "-c", BASELINE, str(book)])
-    same_t, same_rss, _ = _run([sys.executable, "-c", SAME_WORK, str(book), str(DATA / "naive-same.jsonl")])
-    ft_t, ft_rss, _ = _run([sys.executable, "-m", "ftcook", "build", "author", str(book), "--out",
-                            str(DATA / "out"), "-q"])
+    base_t, base_rss, chars = best_of([sys.executable, "-c", BASELINE, str(book)], ok_codes=(0, 1))
+    same_t, same_rss, _ = best_of([sys.executable, "-c", SAME_WORK, str(book), str(DATA / "naive-same.jsonl")],
+                                  ok_codes=(0, 1))
+    ft_t, ft_rss, _ = best_of([sys.executable, "-m", "ftcook", "build", "author", str(book), "--out",
+                            str(DATA / "out"), "-q"], ok_codes=(0, 1))
     print(f"\nbook: {book.name}, {args.chapters} chapters, {int(chars) / 1e6:.1f} M characters of text "
           f"({book.stat().st_size / 1e6:.1f} MB EPUB), {os.cpu_count()} cores")
     print("| run | seconds | peak memory | time against the common approach | ftcook's speed-up |")

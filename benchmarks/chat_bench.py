@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
-from check_bench import measure, timed  # noqa: E402
+from check_bench import best_of  # noqa: E402
 
 from compose.chats import telegram_message, whatsapp_line  # noqa: E402
 
@@ -149,17 +149,6 @@ print(len(parser.parsed_messages._parsed_messages))
 """
 
 
-def _run(cmd: list[str], repeat: int) -> tuple[float, float, str]:
-    """The best seconds of ``repeat`` runs with nothing watching them, then peak memory of one more run
-    (sampling /proc costs CPU, so it is not done while timing)."""
-    best, out = float("inf"), ""
-    for _ in range(repeat):
-        seconds, out = timed(cmd, ok_codes=(0, 1))
-        best = min(best, seconds)
-    _, peak, _ = measure(cmd, ok_codes=(0, 1))
-    return best, peak, out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=100)
@@ -183,11 +172,11 @@ def main() -> None:
             make(path, args.mb * 1024 * 1024)
         row = {"shape": shape, "mb": path.stat().st_size / 1e6}
         if baseline:
-            seconds, peak, out = _run([sys.executable, "-c", BASELINE, kind, str(path)], args.repeat)
+            seconds, peak, out = best_of([sys.executable, "-c", BASELINE, kind, str(path)], ok_codes=(0, 1), repeat=args.repeat)
             row.update(baseline_s=seconds, baseline_mb=peak, baseline_messages=int(out.strip() or 0))
         with tempfile.TemporaryDirectory() as tmp:
-            seconds, peak, _ = _run([sys.executable, "-m", "ftcook", "build", "chat", str(path), "-o", "me=Ada",
-                                     "--out", str(Path(tmp) / "ds"), "-q"], args.repeat)
+            seconds, peak, _ = best_of([sys.executable, "-m", "ftcook", "build", "chat", str(path), "-o", "me=Ada",
+                                        "--out", str(Path(tmp) / "ds"), "-q"], ok_codes=(0, 1), repeat=args.repeat)
         row.update(ftcook_s=seconds, ftcook_mb=peak)
         print(row, flush=True)
         rows.append(row)

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
-from check_bench import measure, timed  # noqa: E402 - one way of measuring for every benchmark
+from check_bench import best_of  # noqa: E402 - one way of measuring for every benchmark
 
 from compose.mail import compose, mbox_bytes  # noqa: E402
 
@@ -279,15 +279,10 @@ def _ftcook(path: Path, out: Path) -> list[str]:
 
 
 def _run(cmd: list[str], count: int | None = None, repeat: int = 3) -> tuple[float, float]:
-    """The best seconds of ``repeat`` runs with nothing watching them (as timeit reports), then peak memory
-    (PSS of the process tree) of one more run."""
-    best = float("inf")
-    for _ in range(repeat):
-        seconds, out = timed(cmd, ok_codes=(0, 1))
-        if count is not None:
-            assert int(out) == count, (out, count)
-        best = min(best, seconds)
-    _, peak, _ = measure(cmd, ok_codes=(0, 1))
+    """``best_of`` (seconds, peak memory), checking the loop's message count."""
+    best, peak, out = best_of(cmd, ok_codes=(0, 1), repeat=repeat)
+    if count is not None:
+        assert int(out) == count, (out, count)
     return best, peak
 
 
