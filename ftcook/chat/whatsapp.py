@@ -21,12 +21,7 @@ from typing import Callable, Iterable, Iterator
 from .message import ChatMessage, ExportError
 
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u2066\u2067\u2068\u2069\ufeff"
-_HEADER = re.compile(
-    rf"^[{_MARKS}]*\[?(?P<date>\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}})\.?(?:,|\s+à|\s+um|\s+klo)?\s+"
-    r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
-    r"(?:[\s\u202f\u00a0]*(?P<ampm>[AaPp]\.?[\s\u202f\u00a0]?[Mm]\.?))?"
-    r"(?:\]\s*|\s+[-–]\s+)(?P<rest>.*)$")
-# the same header found in a whole text, at the start of any line (its spaces do not cross a line end)
+# a message's header, at the start of any line of a text (its spaces do not cross a line end)
 _HEADERS = re.compile(
     rf"^[{_MARKS}]*\[?(?P<date>\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}})\.?(?:,|[^\S\n]+à|[^\S\n]+um|[^\S\n]+klo)?"
     r"[^\S\n]+(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
@@ -59,7 +54,7 @@ _CHAT_NAME = re.compile(r"^WhatsApp[ _-]+(Chat|Unterhaltung|Chat de WhatsApp|Dis
 
 def looks_like(head: str) -> bool:
     """Whether the start of a text file is a WhatsApp export: a date-and-time header in its first lines."""
-    return any(_HEADER.match(line) for line in head.splitlines()[:20])
+    return _HEADERS.search("\n".join(head.splitlines()[:20])) is not None
 
 
 def read(path: Path) -> Iterator[ChatMessage]:
