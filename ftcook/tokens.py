@@ -4,15 +4,20 @@ Counting is the hot path of ``ftcook check``; ``benchmarks/check_bench.py`` meas
 2 cores (see docs/check.md#speed): ``encode_ordinary`` is faster than ``encode`` (no special-token scan - ftcook
 looks for special tokens itself, once per text), ``encode_ordinary_batch`` was slower than a plain loop on many
 short texts, and strings that repeat in every example (roles, system prompts) are counted once and cached.
-``FTCOOK_TOKENIZER=bpe-openai`` (with ``pip install 'ftcook[fast]'``) counts with the Rust BPE of GitHub's
-``bpe-openai`` crate instead: the same tokens, about 1.8x faster per text, encodings bundled (no download), but
-~100 MB more memory per process, so tiktoken stays the default.
+With the ``fast`` extra (``pip install 'ftcook[fast]'``) cl100k_base and o200k_base are counted by the Rust BPE of
+GitHub's ``bpe-openai`` crate instead (``FTCOOK_TOKENIZER=auto``, the default): the same tokens, 1.6-2x faster per
+text, encodings bundled, and less memory than tiktoken (66 MB against 82 MB for o200k_base). ftcook loads the
+crate's native module directly: ``import bpe_openai`` builds Python rank tables of three encodings that counting
+never uses, which costs 0.8-1.9 s a process. A text it refuses (a lone surrogate) is counted by tiktoken.
+``FTCOOK_TOKENIZER=tiktoken`` or ``bpe-openai`` chooses one.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import json
+import sys
 import os
 import re
 from functools import lru_cache
@@ -26,7 +31,9 @@ CHAT_SPECIAL_TOKENS = frozenset(
     {"<|endoftext|>", "<|endofprompt|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>",
      "<|im_start|>", "<|im_end|>", "<|im_sep|>"}
 )
-TOKENIZERS = ("tiktoken", "bpe-openai")
+TOKENIZERS = ("auto", "tiktoken", "bpe-openai")
+#: the encodings bpe-openai counts; their special tokens are all in CHAT_SPECIAL_TOKENS (a test checks)
+BPE_OPENAI_ENCODINGS = ("cl100k_base", "o200k_base")
 _CACHE_LIMIT = 50_000
 _CACHE_MAX_CHARS = 4_000
 
@@ -70,12 +77,34 @@ def _load_tiktoken(name: str):
 
 
 def _tokenizer_choice() -> str:
-    choice = os.environ.get("FTCOOK_TOKENIZER", "tiktoken").strip().lower() or "tiktoken"
+    choice = os.environ.get("FTCOOK_TOKENIZER", "auto").strip().lower() or "auto"
     if choice not in TOKENIZERS:
         raise UsageError(f"FTCOOK_TOKENIZER={choice!r} is not one of {', '.join(TOKENIZERS)}")
-    if choice == "bpe-openai" and not importlib.util.find_spec("bpe_openai"):
+    installed = importlib.util.find_spec("bpe_openai") is not None  # finds it without importing it
+    if choice == "bpe-openai" and not installed:
         raise UsageError("FTCOOK_TOKENIZER=bpe-openai needs the 'fast' extra: pip install 'ftcook[fast]'")
+    if choice == "auto":
+        return "bpe-openai" if installed else "tiktoken"
     return choice
+
+
+@lru_cache(maxsize=None)
+def _bpe_openai_native():
+    """bpe-openai's native module (``tokenizer_for_encoding(name).count(text)``), loaded without running the
+    package's ``__init__``, which builds unused Python tables at import. Registered under its own name, so a
+    later ``import bpe_openai`` uses this one (a native module is initialised once a process)."""
+    name = "bpe_openai._bindings"
+    if name in sys.modules:
+        return sys.modules[name]
+    folder = Path(importlib.util.find_spec("bpe_openai").submodule_search_locations[0])
+    paths = [p for p in folder.glob("_bindings.*") if p.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
+    if not paths:  # the package changed its layout: the public, slower import
+        return importlib.import_module(name)
+    loader = importlib.machinery.ExtensionFileLoader(name, str(paths[0]))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+    loader.exec_module(module)
+    sys.modules[name] = module
+    return module
 
 
 class TokenCounter:
@@ -90,22 +119,22 @@ class TokenCounter:
         if encoding.startswith(model_tokens.PREFIX):
             self._model_tokenizer(encoding, extra_special)
             return
-        if tokenizer == "bpe-openai":
-            import bpe_openai
-
-            self._enc = bpe_openai.get_encoding(encoding)
-        else:
-            self._enc = self._tiktoken = _load_tiktoken(encoding)
-        self._encode = self._enc.encode_ordinary
-        self._set_specials(frozenset(self._enc.special_tokens_set) | CHAT_SPECIAL_TOKENS | extra_special)
+        if tokenizer == "bpe-openai" and encoding in BPE_OPENAI_ENCODINGS:
+            self._count = _bpe_openai_native().tokenizer_for_encoding(encoding).count
+            self._set_specials(CHAT_SPECIAL_TOKENS | extra_special)
+            return
+        self.tokenizer = "tiktoken"  # bpe-openai has no other encodings
+        self._tiktoken = _load_tiktoken(encoding)
+        encode = self._tiktoken.encode_ordinary
+        self._count = lambda text: len(encode(text))
+        self._set_specials(frozenset(self._tiktoken.special_tokens_set) | CHAT_SPECIAL_TOKENS | extra_special)
 
     def _model_tokenizer(self, encoding: str, extra_special: frozenset[str]) -> None:
         """A local model's tokenizer.json (``hf:FOLDER``), and the overhead its chat template adds."""
         folder = encoding[len(model_tokens.PREFIX):]
         tokenizer, specials = model_tokens.load(folder)
         self.tokenizer = "tokenizers"
-        self._enc = tokenizer
-        self._encode = lambda text: tokenizer.encode(text, add_special_tokens=False).ids
+        self._count = lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
         overhead = model_tokens.overhead(folder)
         self.per_message, self.per_name, self.per_example = overhead.per_message, 1, overhead.per_example
         self._set_specials(specials | extra_special)
@@ -119,7 +148,7 @@ class TokenCounter:
     def count(self, text: str) -> int:
         """Tokens in ``text`` as ordinary text (special tokens are not parsed, as the server would not)."""
         try:
-            return len(self._encode(text))
+            return self._count(text)
         except Exception:  # noqa: BLE001 - the fast tokenizer refused a text: count it with the reference
             if self.encoding.startswith(model_tokens.PREFIX):
                 raise

@@ -1,6 +1,8 @@
 """Token counting (both tokenizers agree; offline gives one clear message) and the catalog."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -22,6 +24,43 @@ def test_fast_tokenizer_counts_exactly_like_tiktoken(encoding):
     reference = TokenCounter(encoding, "tiktoken")
     fast = TokenCounter(encoding, "bpe-openai")
     assert [fast.count(t) for t in TEXTS] == [reference.count(t) for t in TEXTS]
+
+
+def test_fast_tokenizer_falls_back_to_tiktoken_for_a_text_it_refuses():
+    text = "a lone surrogate \ud800 in a text"  # valid in a Python str, not encodable as UTF-8
+    assert TokenCounter("o200k_base", "bpe-openai").count(text) == TokenCounter("o200k_base", "tiktoken").count(text)
+
+
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_fast_tokenizer_finds_the_same_special_tokens(encoding):
+    reference, fast = TokenCounter(encoding, "tiktoken"), TokenCounter(encoding, "bpe-openai")
+    assert fast.tokenizer == "bpe-openai" and fast.special_tokens == reference.special_tokens
+
+
+def test_auto_uses_the_fast_tokenizer_when_installed(monkeypatch):
+    import importlib.util
+
+    monkeypatch.delenv("FTCOOK_TOKENIZER", raising=False)
+    get_counter.cache_clear()
+    assert get_counter("o200k_base").tokenizer == "bpe-openai"
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "bpe_openai" else real_find_spec(name))
+    get_counter.cache_clear()
+    assert get_counter("o200k_base").tokenizer == "tiktoken"
+    monkeypatch.setenv("FTCOOK_TOKENIZER", "bpe-openai")
+    with pytest.raises(UsageError, match=r"ftcook\[fast\]"):
+        get_counter("cl100k_base")
+    get_counter.cache_clear()
+
+
+def test_fast_tokenizer_loads_without_the_slow_package_import():
+    """The native module alone is loaded; the package imports fine after it, sharing that module."""
+    code = ("import sys; from ftcook.tokens import TokenCounter; c = TokenCounter('o200k_base', 'bpe-openai'); "
+            "assert c.count('Hello, world!') == 4; assert 'bpe_openai' not in sys.modules; "
+            "import bpe_openai; assert bpe_openai.get_encoding('o200k_base').encode_ordinary('Hello, world!') "
+            "== [13225, 11, 2375, 0]; print('ok')")
+    result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ok", result.stderr
 
 
 def test_special_tokens_are_found_not_parsed():
