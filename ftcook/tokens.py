@@ -8,7 +8,8 @@ With the ``fast`` extra (``pip install 'ftcook[fast]'``) cl100k_base and o200k_b
 GitHub's ``bpe-openai`` crate instead (``FTCOOK_TOKENIZER=auto``, the default): the same tokens, 1.6-2x faster per
 text, encodings bundled, and less memory than tiktoken (66 MB against 82 MB for o200k_base). ftcook loads the
 crate's native module directly: ``import bpe_openai`` builds Python rank tables of three encodings that counting
-never uses, which costs 0.8-1.9 s a process. A text it refuses (a lone surrogate) is counted by tiktoken.
+never uses, which costs 0.8-1.9 s a process. A text it refuses (a lone surrogate) is counted by tiktoken, and so
+is everything when the native module cannot be loaded (another bpe-openai layout).
 ``FTCOOK_TOKENIZER=tiktoken`` or ``bpe-openai`` chooses one.
 """
 
@@ -120,9 +121,13 @@ class TokenCounter:
             self._model_tokenizer(encoding, extra_special)
             return
         if tokenizer == "bpe-openai" and encoding in BPE_OPENAI_ENCODINGS:
-            self._count = _bpe_openai_native().tokenizer_for_encoding(encoding).count
-            self._set_specials(CHAT_SPECIAL_TOKENS | extra_special)
-            return
+            try:
+                self._count = _bpe_openai_native().tokenizer_for_encoding(encoding).count
+            except (ImportError, AttributeError, OSError):  # a bpe-openai this code does not know: the reference
+                pass
+            else:
+                self._set_specials(CHAT_SPECIAL_TOKENS | extra_special)
+                return
         self.tokenizer = "tiktoken"  # bpe-openai has no other encodings
         self._tiktoken = _load_tiktoken(encoding)
         encode = self._tiktoken.encode_ordinary

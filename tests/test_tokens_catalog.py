@@ -53,6 +53,15 @@ def test_auto_uses_the_fast_tokenizer_when_installed(monkeypatch):
     get_counter.cache_clear()
 
 
+def test_a_fast_tokenizer_that_cannot_load_leaves_tiktoken_counting(monkeypatch):
+    def changed_layout():
+        raise ImportError("cannot import name '_bindings'")
+
+    monkeypatch.setattr("ftcook.tokens._bpe_openai_native", changed_layout)
+    counter = TokenCounter("cl100k_base", "bpe-openai")
+    assert counter.tokenizer == "tiktoken" and counter.count("Hello, world!") == 4
+
+
 def test_fast_tokenizer_loads_without_the_slow_package_import():
     """The native module alone is loaded; the package imports fine after it, sharing that module."""
     code = ("import sys; from ftcook.tokens import TokenCounter; c = TokenCounter('o200k_base', 'bpe-openai'); "
