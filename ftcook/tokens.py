@@ -18,9 +18,9 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
-import sys
 import os
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 
