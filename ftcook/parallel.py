@@ -21,18 +21,22 @@ def helper_processes() -> int:
     return max(0, min((os.cpu_count() or 1) - 1, 7))
 
 
-def ignore_sigint() -> None:
-    """A helper process's initializer: Ctrl-C is the parent's to handle (the terminal sends it to all)."""
+def ignore_sigint(setup: Callable | None = None, *args) -> None:
+    """A helper process's initializer: Ctrl-C is the parent's to handle (the terminal sends it to all); then
+    ``setup(*args)``, when given."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if setup is not None:
+        setup(*args)
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, setup: tuple = ()) -> Iterator[R]:
     """``map(fn, items)`` computed by ``workers`` processes (here when 0), at most ``workers + 1`` items in
-    flight. ``fn`` must be a module-level function."""
+    flight. ``fn`` must be a module-level function; ``setup``, ``(function, *args)``, runs once in each helper
+    before its first item (state the items share, sent once rather than with every item)."""
     if workers <= 0:
         yield from map(fn, items)
         return
-    pool = multiprocessing.Pool(workers, initializer=ignore_sigint)
+    pool = multiprocessing.Pool(workers, initializer=ignore_sigint, initargs=tuple(setup))
     try:
         pending: deque = deque()
         for item in items:

@@ -108,8 +108,31 @@ def _bpe_openai_native():
     return module
 
 
+class SpecialTokens:
+    """``finder(text)``: the special-token strings that occur in ``text``, sorted (fast path: no ``<|`` in the text
+    means none when every token starts with it). Small to send to a helper process: only the tokens travel.
+
+    >>> SpecialTokens(frozenset({"<|endoftext|>", "<|im_start|>"}))("a <|im_start|> b <|endoftext|>")
+    ['<|endoftext|>', '<|im_start|>']
+    """
+
+    def __init__(self, tokens: frozenset[str]):
+        self.tokens = tokens
+        self._pattern = re.compile("|".join(re.escape(t) for t in sorted(tokens)) or r"(?!)")
+        self._probe = "<|" if all(t.startswith("<|") for t in tokens) else None
+
+    def __call__(self, text: str) -> list[str]:
+        if self._probe is not None and self._probe not in text:
+            return []
+        return sorted(set(self._pattern.findall(text)))
+
+    def __reduce__(self):
+        return SpecialTokens, (self.tokens,)
+
+
 class TokenCounter:
-    """Counts tokens of one encoding. ``count`` for any text, ``count_repeated`` for texts that recur."""
+    """Counts tokens of one encoding. ``count`` for any text, ``count_repeated`` for texts that recur;
+    ``special_tokens_in(text)`` finds the encoding's special tokens in a text (``SpecialTokens``)."""
 
     def __init__(self, encoding: str, tokenizer: str = "tiktoken", extra_special: frozenset[str] = frozenset()):
         self.encoding = encoding
@@ -146,8 +169,7 @@ class TokenCounter:
 
     def _set_specials(self, special_tokens: frozenset[str]) -> None:
         self.special_tokens = special_tokens
-        self._special_re = re.compile("|".join(re.escape(t) for t in sorted(self.special_tokens)) or r"(?!)")
-        self._cheap_probe = "<|" if all(t.startswith("<|") for t in self.special_tokens) else None
+        self.special_tokens_in = SpecialTokens(special_tokens)
         self._cache: dict[str, int] = {}
 
     def count(self, text: str) -> int:
@@ -169,12 +191,6 @@ class TokenCounter:
             if len(self._cache) < _CACHE_LIMIT and len(text) <= _CACHE_MAX_CHARS:
                 self._cache[text] = n
         return n
-
-    def special_tokens_in(self, text: str) -> list[str]:
-        """The special-token strings that occur in ``text`` (fast path: no ``<|`` means none)."""
-        if self._cheap_probe is not None and self._cheap_probe not in text:
-            return []
-        return sorted(set(self._special_re.findall(text)))
 
 
 @lru_cache(maxsize=None)

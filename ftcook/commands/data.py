@@ -26,10 +26,11 @@ from .common import console, plugin_options, setting
 @click.option("--exact-only", is_flag=True, help="Skip exact duplicates only, no near-duplicate search.")
 @setting(BuildSettings, "redact", "--redact/--no-redact")
 @setting(BuildSettings, "preview", type=click.IntRange(1), metavar="N")
+@setting(BuildSettings, "jobs", "--jobs", type=click.IntRange(1, 64))
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only errors and the summary of the check.")
 def build(recipe, sources, out, options, model, format, valid_fraction, seed, limit, near_duplicates, exact_only,
-          redact, preview, as_json, quiet):
+          redact, preview, jobs, as_json, quiet):
     """Build a dataset from SOURCES (files or folders) with RECIPE, then check it (train.jsonl and valid.jsonl).
 
     Every source item is kept or skipped with a reason (skipped.jsonl); the same inputs, options and seed
@@ -44,7 +45,7 @@ def build(recipe, sources, out, options, model, format, valid_fraction, seed, li
     settings = BuildSettings(recipe=recipe, sources=[Path(s) for s in sources], out=Path(out or "."),
                              options=plugin_options(options), model=model, valid_fraction=valid_fraction, seed=seed,
                              limit=limit, format=format, near_duplicates=None if exact_only else near_duplicates,
-                             redact=redact, preview=preview)
+                             redact=redact, preview=preview, jobs=jobs)
     if preview is not None:
         from ..pipeline.preview import run_preview
 

@@ -10,6 +10,7 @@ inputs, options and seed give byte-identical files.
 from __future__ import annotations
 
 import hashlib
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -23,14 +24,13 @@ from ..formats import CHAT, COMPLETION
 from ..render import Renderer
 from ..tokens import get_counter
 from .budget import Budget
-from .filters import reject
 from .ledger import REASONS, Ledger, Skip, excerpt
-from .normalise import normalise_example
 from .redact import Redactor
 from .split import Spare, side
 
 if TYPE_CHECKING:
     from .dedupe import Deduper
+    from .prepare import Prepared, Preparer
 
 OUTPUT_FORMATS = (CHAT, COMPLETION)
 
@@ -61,6 +61,9 @@ class BuildSettings:
                 "secrets by placeholders (default: on for the email recipe, off for others)."})
     preview: int | None = field(default=None, metadata={
         "help": "Print N redacted examples and write nothing (to check the privacy gate first)."})
+    jobs: int | None = field(default=None, metadata={
+        "help": "Processes that render, normalise and fingerprint the items of a large build, this one included "
+                "(default: one per core, at most 8; 1: all in this process). The files are the same either way."})
 
 
 @dataclass
@@ -92,10 +95,14 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     renderer = Renderer(recipe.name, recipe.inline_templates())
     budget = Budget(counter, model.max_tokens, fmt, model.id)
     redactor = _redactor(settings, recipe)
-    from .dedupe import Deduper  # datasketch imports scipy (~0.25 s): only when building
+    from .dedupe import Deduper  # numpy: only when building
+    from .prepare import Preparer
     with DatasetWriter(settings.out) as dataset:
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
-        stages = Stages(recipe, renderer, Deduper(settings.near_duplicates), budget, ledger, redactor)
+        deduper = Deduper(settings.near_duplicates)
+        preparer = Preparer(recipe.name, recipe.inline_templates(), recipe.min_chars, counter.special_tokens_in,
+                            deduper.near, renderer)
+        stages = Stages(recipe, preparer, deduper, budget, ledger, redactor)
         spare = Spare()
         preview = _write_examples(settings, recipe, stages, fmt, dataset, progress, spare)
         dataset.close_files()
@@ -141,13 +148,14 @@ def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str,
     """Every item of the recipe through the stages; kept examples to train or valid. The duplicate index is
     deleted at the end (before the check). With ``settings.preview`` it stops after that many examples with
     placeholders in them, and returns those."""
+    from .prepare import prepare_all
+
     ledger = stages.ledger
     preview = []
     records = recipe.records([Path(s) for s in settings.sources])
+    items = records if settings.limit is None else islice(records, settings.limit)
     with stages.deduper:
-        for item in records:
-            if settings.limit is not None and ledger.records >= settings.limit:
-                break
+        for item in prepare_all(stages.preparer, items, settings.jobs):
             ledger.records += 1
             for example in stages.run(item):
                 where = side(example, settings.valid_fraction, settings.seed)
@@ -194,20 +202,20 @@ def _summary(report) -> dict:
 
 
 class Stages:
-    """normalise → filter → dedupe → redact → fit, for one item; skips go to the ledger."""
+    """The stages of one item after ``Preparer`` (render → normalise → filter, prepare.py): dedupe → redact →
+    fit; skips go to the ledger."""
 
-    def __init__(self, recipe, renderer: Renderer, deduper: Deduper, budget: Budget, ledger: Ledger,
+    def __init__(self, recipe, preparer: Preparer, deduper: Deduper, budget: Budget, ledger: Ledger,
                  redactor: Redactor | None = None):
-        self.recipe, self.renderer, self.deduper, self.budget, self.ledger = recipe, renderer, deduper, budget, ledger
+        self.recipe, self.preparer, self.deduper, self.budget, self.ledger = recipe, preparer, deduper, budget, ledger
         self.redactor = redactor
 
-    def run(self, item) -> list[Example]:
+    def run(self, item: Prepared | Skip) -> list[Example]:
         if isinstance(item, Skip):
             self._skip(item)
             return []
-        example = normalise_example(self.renderer.render(item))
-        problem = (reject(example, self.recipe.min_chars, self.budget.counter.special_tokens_in)
-                   or self.deduper.check(example))
+        example = item.example
+        problem = item.problem or self.deduper.decide(example.id, item.fingerprint)
         if problem:
             self._skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []

@@ -14,6 +14,8 @@ The first of two near-duplicates is kept.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,9 +49,42 @@ def shingle_hashes(text: str, k: int = SHINGLE) -> list[int]:
     return np.unique(h[(h & np.uint64(SAMPLE_MASK)) == 0]).tolist()
 
 
+class Fingerprint(NamedTuple):
+    """What the duplicate search compares: the exact key's hash, and the MinHash signature of the completion
+    (None when it is too short to compare or near-duplicates are not searched). Pure: computed anywhere, also in a
+    helper process."""
+
+    key: bytes
+    signature: bytes | None
+
+
+def fingerprint(example: Example, near: bool = True) -> Fingerprint:
+    key = hashlib.blake2b(example.key().encode(), digest_size=16).digest()
+    text = example.completion.strip()  # what the model learns to write; prompts share template wording
+    if not near or len(text) < MIN_NEAR_CHARS:
+        return Fingerprint(key, None)
+    from datasketch import MinHash
+
+    permutations, scheme, _ = _minhash_setup()
+    minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=permutations, scheme=scheme)
+    minhash.update_batch(shingle_hashes(text))
+    return Fingerprint(key, minhash.hashvalues.tobytes())
+
+
+@lru_cache(maxsize=1)
+def _minhash_setup():
+    """datasketch's permutations, scheme and hash value type for ``NUM_PERM`` (seed 1): made once a process,
+    not per text."""
+    from datasketch import MinHash
+
+    template = MinHash(num_perm=NUM_PERM, hashfunc=int)
+    return template.permutations, template.scheme, template.hashvalues.dtype
+
+
 class Deduper:
     """Remembers what it has seen (in a ``SeenIndex``: flat memory); ``check`` says whether an example repeats an
-    earlier one. ``close`` deletes what it remembered."""
+    earlier one, ``decide`` the same from a ``Fingerprint`` made earlier (the build makes them in helper
+    processes). ``close`` deletes what it remembered."""
 
     def __init__(self, near_threshold: float | None = 0.85):
         # 1 asks for texts with the very same shingles: exact duplicates (MinHash LSH needs a threshold below 1)
@@ -57,42 +92,46 @@ class Deduper:
         self.seen = SeenIndex()
         self._lsh = None  # made on the first text long enough to compare (datasketch imports scipy: slow)
 
+    @property
+    def near(self) -> bool:
+        """Whether near-duplicates are searched (fingerprints need signatures)."""
+        return self.threshold is not None
+
     def _near_index(self):
         if self._lsh is None:
-            from datasketch import MinHash, MinHashLSH
+            from datasketch import MinHashLSH
 
             # recall matters more than precision here: every candidate is confirmed below
             self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM, weights=(0.3, 0.7))
             self.seen.install(self._lsh)
-            template = MinHash(num_perm=NUM_PERM, hashfunc=int)
-            self._permutations, self._scheme = template.permutations, template.scheme  # made once, not per text
-            self._dtype = template.hashvalues.dtype
         return self._lsh
 
     def check(self, example: Example) -> tuple[str, str] | None:
         """(reason, detail) for a duplicate or near-duplicate of an earlier example; else remember it."""
-        key = hashlib.blake2b(example.key().encode(), digest_size=16).digest()
-        first = self.seen.first_with(key, example.id)
+        return self.decide(example.id, fingerprint(example, self.near))
+
+    def decide(self, item_id: str, found: Fingerprint) -> tuple[str, str] | None:
+        """``check`` of the example ``item_id`` whose fingerprint is ``found``."""
+        first = self.seen.first_with(found.key, item_id)
         if first is not None:
             return "duplicate", f"same as {first}"
-        text = example.completion.strip()  # what the model learns to write; prompts share template wording
-        if not self.threshold or len(text) < MIN_NEAR_CHARS:
+        if not self.near or found.signature is None:
             return None
         lsh = self._near_index()
-        from datasketch import MinHash
+        from datasketch import LeanMinHash
 
-        minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=self._permutations, scheme=self._scheme)
-        minhash.update_batch(shingle_hashes(text))
-        signature = minhash.hashvalues
+        _, scheme, dtype = _minhash_setup()
+        signature = np.frombuffer(found.signature, dtype=dtype)
+        minhash = LeanMinHash(seed=1, hashvalues=signature, scheme=scheme)
         candidates = lsh.query(minhash)
         if candidates:
             rows = self.seen.signatures(sorted(candidates))
-            stored = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype).reshape(len(rows), -1)
+            stored = np.frombuffer(b"".join(row[2] for row in rows), dtype=signature.dtype).reshape(len(rows), -1)
             similarity = np.mean(stored == signature, axis=1)
             close = np.flatnonzero(similarity >= self.threshold)
             if len(close):
                 return "near_duplicate", f"{similarity[close[0]]:.0%} like {rows[close[0]][1]}"
-        lsh.insert(self.seen.add_item(example.id, signature.tobytes()), minhash, check_duplication=False)
+        lsh.insert(self.seen.add_item(item_id, found.signature), minhash, check_duplication=False)
         return None
 
     def close(self) -> None:

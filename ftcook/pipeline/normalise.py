@@ -26,9 +26,14 @@ def normalise_text(text: str) -> str:
 
     >>> normalise_text("  Cafe\\u0301 \\r\\n\\r\\n\\r\\nnext\\x07  line\\t ")
     'Café\\n\\nnext line'
+    >>> normalise_text("\\n A passage.\\n\\nIts next paragraph.\\n")  # only the ends to trim: no splitting
+    'A passage.\\n\\nIts next paragraph.'
     """
     if _unchanged(text):
         return text  # the common case, without splitting into lines
+    stripped = text.strip()  # templates often end in a line break: nothing else to do then
+    if _unchanged(stripped):
+        return stripped  # the full path would only have trimmed the same white space off the ends
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip(" ") for line in text.split("\n")]

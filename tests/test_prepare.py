@@ -1,0 +1,97 @@
+"""The per-item stages in helper processes (pipeline/prepare.py): the same files as one process, errors as clear."""
+
+import pickle
+import shutil
+
+import pytest
+from texts import EN
+
+from conftest import write_jsonl
+from ftcook.render import TemplateError
+from ftcook.pipeline import BuildSettings, build, prepare
+from ftcook.pipeline.ledger import Skip
+from ftcook.pipeline.prepare import Preparer, prepare_all
+from ftcook.samples import SAMPLES
+from ftcook.tokens import get_counter
+
+FILES = ("train.jsonl", "valid.jsonl", "skipped.jsonl", "manifest.json")
+
+
+@pytest.fixture
+def helpers_early(monkeypatch):
+    """Helpers from the fourth item on, two items a batch; counts the helper processes' batches."""
+    monkeypatch.setattr(prepare, "PARALLEL_FROM", 3)
+    monkeypatch.setattr(prepare, "BATCH_ITEMS", 2)
+    batches = []
+    real = prepare.ordered_map
+
+    def counting(fn, items, workers, setup=()):
+        for result in real(fn, items, workers, setup):
+            batches.append(len(result))
+            yield result
+
+    monkeypatch.setattr(prepare, "ordered_map", counting)
+    return batches
+
+
+def _table(tmp_path):
+    base = EN[0] + " " + EN[1]
+    records = [{"prompt": f"Q{i}", "completion": f"Answer {i}: {EN[i % len(EN)]}"} for i in range(12)]
+    records[5] = {"prompt": "Q1", "completion": records[1]["completion"]}  # an exact duplicate, in a helper
+    records[7] = {"prompt": "", "completion": ""}  # refused by the filter
+    records += [{"prompt": "", "completion": base}, {"prompt": "", "completion": base.replace("gently", "softly")}]
+    write_jsonl(tmp_path / "t.jsonl", records + ["{broken"])
+    return tmp_path / "t.jsonl", {}
+
+
+def _email(tmp_path):
+    return shutil.copy(SAMPLES["email"].path, tmp_path / "sample.mbox"), {"me": "alice@example.org"}
+
+
+def _chat(tmp_path):
+    return shutil.copy(SAMPLES["chat"].path / "WhatsApp Chat with Sam Lee.txt", tmp_path / "chat.txt"), {
+        "me": "Ada Byron"}
+
+
+@pytest.mark.parametrize("make", [_table, _email, _chat])
+def test_helpers_write_the_same_files_as_one_process(tmp_path, helpers_early, make):
+    source, options = make(tmp_path)
+    one = build(BuildSettings(recipe=make.__name__[1:], sources=[source], out=tmp_path / "one", options=options,
+                              valid_fraction=0.2, jobs=1))
+    assert not helpers_early
+    build(BuildSettings(recipe=make.__name__[1:], sources=[source], out=tmp_path / "two", options=options,
+                        valid_fraction=0.2, jobs=2))
+    assert sum(helpers_early) == one.ledger.records - 3  # all but the first three went through a helper
+    for name in FILES:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    if make is _table:  # skips of every kind crossed the helpers: the recipe's, the filter's, the duplicate search's
+        assert set(one.ledger.skipped) == {"unreadable", "empty", "duplicate", "near_duplicate"}
+
+
+def test_limit_stops_reading_with_helpers(tmp_path, helpers_early):
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"answer {i}"} for i in range(20)])
+    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds", limit=7,
+                                 jobs=2))
+    assert result.manifest["ledger"]["records"] == 7 and sum(helpers_early) == 4
+
+
+def test_a_template_error_in_a_helper_is_the_same_clear_error(tmp_path, helpers_early):
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"answer {i}"} for i in range(5)]
+                + [{"question": "q?", "completion": "a"}])
+    with pytest.raises(TemplateError) as error:
+        build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds", jobs=2))
+    assert str(error.value).startswith("template table/prompt.j2: 'prompt' is undefined (record ")
+    assert helpers_early == [2]  # the first helper batch came back; the second raised
+    assert not (tmp_path / "ds").exists()
+
+
+def test_the_preparer_travels_without_its_renderer_and_prepares_the_same():
+    counter = get_counter("o200k_base")
+    preparer = Preparer("table", {"prompt": "Q: {{ q }}", "completion": "{{ a }}"}, 1, counter.special_tokens_in,
+                        True)
+    record = {"id": "t:1", "q": "Why?", "a": EN[0] + "  \n"}
+    here = preparer(record)
+    copy = pickle.loads(pickle.dumps(preparer))
+    assert copy._renderer is None and copy(record) == here
+    assert here.example.completion == EN[0] and here.problem is None and len(here.fingerprint.signature) == 64 * 4
+    assert list(prepare_all(copy, [Skip("t:0", "bad_record"), record], jobs=1)) == [Skip("t:0", "bad_record"), here]
