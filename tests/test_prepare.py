@@ -95,3 +95,10 @@ def test_the_preparer_travels_without_its_renderer_and_prepares_the_same():
     assert copy._renderer is None and copy(record) == here
     assert here.example.completion == EN[0] and here.problem is None and len(here.fingerprint.signature) == 64 * 4
     assert list(prepare_all(copy, [Skip("t:0", "bad_record"), record], jobs=1)) == [Skip("t:0", "bad_record"), here]
+
+
+def test_a_build_no_larger_than_the_threshold_starts_no_helpers(tmp_path, helpers_early, monkeypatch):
+    monkeypatch.setattr(prepare, "ordered_map", lambda *args, **kwargs: pytest.fail("helpers started"))
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"answer {i}"} for i in range(3)])
+    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds", jobs=2))
+    assert result.manifest["ledger"]["records"] == 3

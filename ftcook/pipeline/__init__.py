@@ -10,8 +10,8 @@ inputs, options and seed give byte-identical files.
 from __future__ import annotations
 
 import hashlib
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 

@@ -8,7 +8,7 @@ the same functions on the same items, so the files are byte-identical either way
 
 from __future__ import annotations
 
-from itertools import islice
+from itertools import chain, islice
 from typing import Iterable, Iterator, NamedTuple
 
 from ..example import Example
@@ -64,15 +64,16 @@ def prepare_all(preparer: Preparer, items: Iterable[dict | Skip], jobs: int | No
     """``map(preparer, items)``, in order: here for the first ``PARALLEL_FROM`` items, then, when more come and
     ``jobs`` (processes, this one included; default one per core) allows, in helper processes."""
     items = iter(items)
-    head = list(islice(items, PARALLEL_FROM))
+    yield from map(preparer, islice(items, PARALLEL_FROM))
     workers = helper_processes() if jobs is None else jobs - 1
-    for item in head:
-        yield preparer(item)
-    if len(head) < PARALLEL_FROM or workers <= 0:
+    if workers <= 0:
         yield from map(preparer, items)
         return
     batches = iter(lambda: list(islice(items, BATCH_ITEMS)), [])
-    for batch in ordered_map(_prepare_batch, batches, workers, setup=(_install, preparer)):
+    first = next(batches, None)
+    if first is None:
+        return  # a small build: no helpers started
+    for batch in ordered_map(_prepare_batch, chain([first], batches), workers, setup=(_install, preparer)):
         yield from batch
 
 
