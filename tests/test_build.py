@@ -131,10 +131,10 @@ def test_deduper_keeps_the_first_and_compares_all_scripts():
         first = Example("", "".join(ZH), meta={"id": "a"})
         assert deduper.check(first) is None
         assert deduper.check(first.replace(meta={"id": "b"})) == ("duplicate", "same as a")
-        reason, detail = deduper.check(Example("", "".join(ZH).replace("老人", "老汉"), meta={"id": "c"}))
+        reason, detail = deduper.check(Example("", "".join(ZH).replace("老人", "老人家"), meta={"id": "c"}))  # 98 % alike
         assert reason == "near_duplicate" and detail.endswith("like a")
         assert deduper.check(Example("", "".join(RU), meta={"id": "d"})) is None
-    assert not Path(deduper.seen.path).exists()  # closing deletes the index file
+    assert deduper.seen.path is None  # four examples stay in memory: no index file
 
 
 def test_budget_splits_long_completions_between_paragraphs():
@@ -344,3 +344,26 @@ def test_context_turns_are_rendered_with_every_value_their_template_reads():
         ("user", "a> yo"),)
     odd = renderer.render({"id": {"x"}, "text": "?", "context": [{"role": "user", "text": "yo"}]})  # a set: no key
     assert odd.context == (("user", "{'x'}> yo"),)
+
+
+def test_deduper_decides_the_same_when_what_it_has_seen_moves_to_its_file(monkeypatch):
+    """Past ``MEMORY_ITEMS`` keys and signatures go to SQLite; answers must not change, whichever side holds them."""
+    import ftcook.pipeline.seen as seen
+
+    lines = [f"{word} " + " ".join(EN) for word in ("One", "Two", "Three", "Four", "Five", "Six")]
+    examples = [Example("", text, meta={"id": f"e{n}"}) for n, text in enumerate(lines + lines[:2])]
+    examples.append(Example("", "".join(ZH), meta={"id": "zh"}))
+
+    def decisions(memory_items):
+        monkeypatch.setattr(seen, "MEMORY_ITEMS", memory_items)
+        with Deduper(0.85) as deduper:
+            found = [deduper.check(example) for example in examples]
+            return found, deduper.seen.spilled, deduper.seen.path
+
+    in_memory, spilled, _ = decisions(1000)
+    assert not spilled  # a small build never opens the file
+    assert in_memory[:1] == [None] and in_memory[6:8] == [("duplicate", "same as e0"), ("duplicate", "same as e1")]
+    assert {found[0] for found in in_memory[1:6]} == {"near_duplicate"} and in_memory[8] is None
+    for memory_items in (0, 1, 2):
+        found, spilled, path = decisions(memory_items)
+        assert found == in_memory and spilled and not Path(path).exists()

@@ -88,7 +88,7 @@ def test_a_template_error_in_a_helper_is_the_same_clear_error(tmp_path, helpers_
 def test_the_preparer_travels_without_its_renderer_and_prepares_the_same():
     counter = get_counter("o200k_base")
     preparer = Preparer("table", {"prompt": "Q: {{ q }}", "completion": "{{ a }}"}, 1, counter.special_tokens_in,
-                        True)
+                        0.85)
     record = {"id": "t:1", "q": "Why?", "a": EN[0] + "  \n"}
     here = preparer(record)
     copy = pickle.loads(pickle.dumps(preparer))

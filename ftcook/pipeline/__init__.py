@@ -101,7 +101,7 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
         deduper = Deduper(settings.near_duplicates)
         preparer = Preparer(recipe.name, recipe.inline_templates(), recipe.min_chars, counter.special_tokens_in,
-                            deduper.near, renderer)
+                            deduper.threshold, renderer)
         stages = Stages(recipe, preparer, deduper, budget, ledger, redactor)
         spare = Spare()
         preview = _write_examples(settings, recipe, stages, fmt, dataset, progress, spare)

@@ -1,4 +1,4 @@
-"""Duplicates: exact (same normalised system, prompt and completion) and near (MinHash/LSH from datasketch).
+"""Duplicates: exact (same normalised system, prompt and completion) and near (MinHash signatures, LSH bands).
 
 Near-duplicates compare completions, the text the model learns to write: prompts are often mostly template
 wording ("Write the reply to this email. From: ..."), which would make short, different examples look alike.
@@ -6,9 +6,20 @@ wording ("Write the reply to this email. From: ..."), which would make short, di
 Near-duplicates compare character 5-gram shingles, which work for every script (no word splitting, so Chinese
 and Japanese are handled like English). Shingles are hashed with numpy in one pass per text, and one in four is
 kept - chosen by its hash, so the same shingles are kept in every text and the Jaccard similarity of the kept
-sets estimates that of the whole sets. They go to datasketch's ``MinHash.update_batch``; LSH finds candidates
-and each candidate is confirmed with the MinHash estimate of Jaccard similarity before an example is skipped.
+sets estimates that of the whole sets. A text's MinHash signature is, for each of ``NUM_PERM`` hash functions,
+the least hash of its shingles; the functions are multiply-add-shift hashes, ``(a * x + b) mod 2**64 >> 32`` with
+random 64-bit ``a`` and ``b`` - a universal family for 32-bit keys (Dietzfelbinger, 1996) that numpy computes for
+all shingles and functions at once. The share of equal values in two signatures estimates the Jaccard
+similarity of the two texts.
+
+Candidates are found by LSH: the signature is cut into ``b`` bands of ``r`` values, and texts that agree on a
+whole band are compared. ``b`` and ``r`` are chosen for the threshold as in Leskovec, Rajaraman and Ullman,
+*Mining of Massive Datasets*, ch. 3.4, by weighing the chances of missing a pair above the threshold and of
+comparing one below it; every candidate is confirmed with the signature estimate before an example is skipped.
 The first of two near-duplicates is kept.
+
+This is numpy rather than datasketch, whose package imports scipy.integrate on the way in: 0.5-0.6 s, more than
+half of a small build's whole time, for an integral computed once.
 """
 
 from __future__ import annotations
@@ -27,111 +38,128 @@ NUM_PERM = 64
 MIN_NEAR_CHARS = 50  # shorter completions are compared exactly only: a few shingles say little
 SAMPLE_MASK = 3  # keep shingles whose hash is 0 modulo 4
 _MULTIPLIER = np.uint64(1_000_003)
+#: the MinHash functions' a and b (seeded: every process and every run makes the same signatures)
+_A, _B = np.random.default_rng(1).integers(0, 2**64, size=(2, NUM_PERM), dtype=np.uint64, endpoint=False)
+_CHUNK = 4096  # shingles hashed at once (a 4096 x NUM_PERM array: 2 MB)
 
 
-def shingle_hashes(text: str, k: int = SHINGLE) -> list[int]:
+def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
     """The distinct 32-bit hashes of the character k-grams of ``text`` (a polynomial hash of code points), the
     one in four whose hash is 0 modulo 4.
 
     >>> text = "abcdefghijklmnopqrstuvwxyz" * 4
     >>> hashes = shingle_hashes(text)
-    >>> 0 < len(hashes) < 22 and all(h % 4 == 0 for h in hashes) and hashes == shingle_hashes(text)
+    >>> bool(0 < len(hashes) < 22 and (hashes % 4 == 0).all() and (hashes == shingle_hashes(text)).all())
     True
     """
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     n = len(points) - k + 1
     if n <= 0:
-        return []
+        return np.zeros(0, dtype=np.uint64)
     h = np.zeros(n, dtype=np.uint64)
     for i in range(k):
         h = h * _MULTIPLIER + points[i:i + n]
     h >>= np.uint64(32)
-    return np.unique(h[(h & np.uint64(SAMPLE_MASK)) == 0]).tolist()
+    return np.unique(h[(h & np.uint64(SAMPLE_MASK)) == 0])
+
+
+def minhash(hashes: np.ndarray) -> np.ndarray:
+    """The MinHash signature (``NUM_PERM`` 32-bit values) of a non-empty set of 32-bit shingle hashes.
+
+    >>> one, two = np.arange(0, 400, 4, dtype=np.uint64), np.arange(40, 440, 4, dtype=np.uint64)  # Jaccard 0.82
+    >>> round(float(np.mean(minhash(one) == minhash(two))), 1)
+    0.8
+    """
+    least = None
+    for start in range(0, len(hashes), _CHUNK):
+        chunk = hashes[start:start + _CHUNK, None]
+        values = ((chunk * _A + _B) >> np.uint64(32)).min(axis=0)
+        least = values if least is None else np.minimum(least, values)
+    return least.astype(np.uint32)
+
+
+@lru_cache(maxsize=8)
+def bands(threshold: float, false_positive_weight: float = 0.3) -> tuple[tuple[int, int], ...]:
+    """The (start, end) of each LSH band of a signature for ``threshold``: the ``b`` bands of ``r`` values
+    (``b * r <= NUM_PERM``) that make the least weighted sum of the chance of comparing pairs below the threshold
+    and of missing pairs above it. Recall matters more than precision here (every candidate is confirmed), so a
+    miss weighs 0.7 and a needless comparison 0.3.
+
+    >>> bands(0.85)
+    ((0, 12), (12, 24), (24, 36), (36, 48), (48, 60))
+    """
+    similarity = np.linspace(0.0, 1.0, 2001)
+    below, above = similarity <= threshold, similarity >= threshold
+    best, best_cost = (1, NUM_PERM), float("inf")
+    for b in range(1, NUM_PERM + 1):
+        for r in range(1, NUM_PERM // b + 1):
+            compared = 1 - (1 - similarity ** r) ** b  # the chance that two texts this alike share a band
+            cost = (false_positive_weight * _area(compared[below], similarity[below])
+                    + (1 - false_positive_weight) * _area(1 - compared[above], similarity[above]))
+            if cost < best_cost:
+                best, best_cost = (b, r), cost
+    b, r = best
+    return tuple((i * r, (i + 1) * r) for i in range(b))
+
+
+def _area(y: np.ndarray, x: np.ndarray) -> float:
+    """The area under ``y`` over ``x`` (trapezoids)."""
+    return float(np.sum((y[1:] + y[:-1]) * np.diff(x)) / 2)
 
 
 class Fingerprint(NamedTuple):
-    """What the duplicate search compares: the exact key's hash, and the MinHash signature of the completion
-    (None when it is too short to compare or near-duplicates are not searched). Pure: computed anywhere, also in a
-    helper process."""
+    """What the duplicate search compares: the exact key's hash; the MinHash signature of the completion and its
+    LSH band keys (None when it is too short to compare or near-duplicates are not searched). Pure: computed
+    anywhere, also in a helper process."""
 
     key: bytes
-    signature: bytes | None
+    signature: bytes | None = None
+    bands: tuple[bytes, ...] = ()
 
 
-def fingerprint(example: Example, near: bool = True) -> Fingerprint:
+def fingerprint(example: Example, threshold: float | None = 0.85) -> Fingerprint:
+    """The fingerprint of ``example`` for a near-duplicate ``threshold`` (None: exact duplicates only)."""
     key = hashlib.blake2b(example.key().encode(), digest_size=16).digest()
     text = example.completion.strip()  # what the model learns to write; prompts share template wording
-    if not near or len(text) < MIN_NEAR_CHARS:
-        return Fingerprint(key, None)
-    from datasketch import MinHash
-
-    permutations, scheme, _ = _minhash_setup()
-    minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=permutations, scheme=scheme)
-    minhash.update_batch(shingle_hashes(text))
-    return Fingerprint(key, minhash.hashvalues.tobytes())
-
-
-@lru_cache(maxsize=1)
-def _minhash_setup():
-    """datasketch's permutations, scheme and hash value type for ``NUM_PERM`` (seed 1): made once a process,
-    not per text."""
-    from datasketch import MinHash
-
-    template = MinHash(num_perm=NUM_PERM, hashfunc=int)
-    return template.permutations, template.scheme, template.hashvalues.dtype
+    hashes = shingle_hashes(text) if threshold is not None and len(text) >= MIN_NEAR_CHARS else ()
+    if not len(hashes):  # too short to compare, no near-duplicate search, or (rarely) no shingle sampled
+        return Fingerprint(key)
+    signature = minhash(hashes)
+    keys = tuple(signature[start:end].tobytes() for start, end in bands(threshold))
+    return Fingerprint(key, signature.tobytes(), keys)
 
 
 class Deduper:
-    """Remembers what it has seen (in a ``SeenIndex``: flat memory); ``check`` says whether an example repeats an
-    earlier one, ``decide`` the same from a ``Fingerprint`` made earlier (the build makes them in helper
-    processes). ``close`` deletes what it remembered."""
+    """Remembers what it has seen (in a ``SeenIndex``: memory, then a file); ``check`` says whether an example
+    repeats an earlier one, ``decide`` the same from a ``Fingerprint`` made earlier (the build makes them in
+    helper processes). ``close`` deletes what it remembered."""
 
     def __init__(self, near_threshold: float | None = 0.85):
         # 1 asks for texts with the very same shingles: exact duplicates (MinHash LSH needs a threshold below 1)
         self.threshold = near_threshold if near_threshold is not None and near_threshold < 1 else None
         self.seen = SeenIndex()
-        self._lsh = None  # made on the first text long enough to compare (datasketch imports scipy: slow)
-
-    @property
-    def near(self) -> bool:
-        """Whether near-duplicates are searched (fingerprints need signatures)."""
-        return self.threshold is not None
-
-    def _near_index(self):
-        if self._lsh is None:
-            from datasketch import MinHashLSH
-
-            # recall matters more than precision here: every candidate is confirmed below
-            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM, weights=(0.3, 0.7))
-            self.seen.install(self._lsh)
-        return self._lsh
 
     def check(self, example: Example) -> tuple[str, str] | None:
         """(reason, detail) for a duplicate or near-duplicate of an earlier example; else remember it."""
-        return self.decide(example.id, fingerprint(example, self.near))
+        return self.decide(example.id, fingerprint(example, self.threshold))
 
     def decide(self, item_id: str, found: Fingerprint) -> tuple[str, str] | None:
-        """``check`` of the example ``item_id`` whose fingerprint is ``found``."""
+        """``check`` of the example ``item_id`` whose fingerprint is ``found``: an exact match of its key, else a
+        signature in one of its LSH buckets that agrees on at least ``threshold`` of its values."""
         first = self.seen.first_with(found.key, item_id)
         if first is not None:
             return "duplicate", f"same as {first}"
-        if not self.near or found.signature is None:
+        if self.threshold is None or found.signature is None:
             return None
-        lsh = self._near_index()
-        from datasketch import LeanMinHash
-
-        _, scheme, dtype = _minhash_setup()
-        signature = np.frombuffer(found.signature, dtype=dtype)
-        minhash = LeanMinHash(seed=1, hashvalues=signature, scheme=scheme)
-        candidates = lsh.query(minhash)
+        signature = np.frombuffer(found.signature, dtype=np.uint32)
+        candidates = self.seen.candidates(found.bands)
         if candidates:
-            rows = self.seen.signatures(sorted(candidates))
-            stored = np.frombuffer(b"".join(row[2] for row in rows), dtype=signature.dtype).reshape(len(rows), -1)
-            similarity = np.mean(stored == signature, axis=1)
+            stored, numbers = self.seen.signatures(candidates)
+            similarity = np.count_nonzero(stored == signature, axis=1) / NUM_PERM
             close = np.flatnonzero(similarity >= self.threshold)
             if len(close):
-                return "near_duplicate", f"{similarity[close[0]]:.0%} like {rows[close[0]][1]}"
-        lsh.insert(self.seen.add_item(item_id, found.signature), minhash, check_duplication=False)
+                return "near_duplicate", f"{similarity[close[0]]:.0%} like {self.seen.item_id(numbers[close[0]])}"
+        self.seen.add_item(item_id, signature, found.bands)
         return None
 
     def close(self) -> None:

@@ -37,9 +37,9 @@ class Preparer:
     its renderer: each builds its own once, from the recipe's name and inline templates."""
 
     def __init__(self, recipe: str, inline: dict[str, str], min_chars: int, special_tokens: SpecialTokens,
-                 near: bool, renderer: Renderer | None = None):
+                 threshold: float | None, renderer: Renderer | None = None):
         self.recipe, self.inline, self.min_chars = recipe, dict(inline or {}), min_chars
-        self.special_tokens, self.near = special_tokens, near
+        self.special_tokens, self.threshold = special_tokens, threshold
         self._renderer = renderer
 
     @property
@@ -53,7 +53,7 @@ class Preparer:
             return item
         example = normalise_example(self.renderer.render(item))
         problem = reject(example, self.min_chars, self.special_tokens)
-        return Prepared(example, problem, None if problem else fingerprint(example, self.near))
+        return Prepared(example, problem, None if problem else fingerprint(example, self.threshold))
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_renderer": None}
