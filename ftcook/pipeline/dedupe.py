@@ -25,6 +25,7 @@ half of a small build's whole time, for an integral computed once.
 from __future__ import annotations
 
 import hashlib
+import math
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -137,6 +138,7 @@ class Deduper:
     def __init__(self, near_threshold: float | None = 0.85):
         # 1 asks for texts with the very same shingles: exact duplicates (MinHash LSH needs a threshold below 1)
         self.threshold = near_threshold if near_threshold is not None and near_threshold < 1 else None
+        self._agree = math.ceil((self.threshold or 0) * NUM_PERM - 1e-9)  # signature values equal: near-duplicate
         self.seen = SeenIndex()
 
     def check(self, example: Example) -> tuple[str, str] | None:
@@ -155,10 +157,11 @@ class Deduper:
         candidates = self.seen.candidates(found.bands)
         if candidates:
             stored, numbers = self.seen.signatures(candidates)
-            similarity = np.count_nonzero(stored == signature, axis=1) / NUM_PERM
-            close = np.flatnonzero(similarity >= self.threshold)
-            if len(close):
-                return "near_duplicate", f"{similarity[close[0]]:.0%} like {self.seen.item_id(numbers[close[0]])}"
+            agree = (stored == signature).sum(axis=1)
+            close = np.flatnonzero(agree >= self._agree).tolist()
+            if close:
+                first = min(close, key=numbers.__getitem__)  # the earliest of the close ones
+                return "near_duplicate", f"{agree[first] / NUM_PERM:.0%} like {self.seen.item_id(numbers[first])}"
         self.seen.add_item(item_id, signature, found.bands)
         return None
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from bisect import bisect_left
 import tempfile
 
 import numpy as np
@@ -120,16 +119,17 @@ class SeenIndex:
         return found
 
     def signatures(self, numbers: set[int]) -> tuple[np.ndarray, list[int]]:
-        """The signatures (one row each) of items ``numbers`` and their numbers, in ascending order of number."""
-        numbers = sorted(numbers)
-        if numbers[-1] < self.memory_items:
+        """The signatures (one row each) of items ``numbers``, and the numbers in the rows' order."""
+        numbers = list(numbers)
+        if max(numbers) < self.memory_items:
             return self._signatures[numbers], numbers
-        split = bisect_left(numbers, self.memory_items)
-        rest = numbers[split:]
-        found = self.db.execute(f"SELECT signature FROM items WHERE item IN ({','.join('?' * len(rest))}) "
-                                "ORDER BY item", rest).fetchall()
-        stored = np.frombuffer(b"".join(row[0] for row in found), dtype=self.dtype).reshape(len(found), -1)
-        return (np.concatenate([self._signatures[numbers[:split]], stored]) if split else stored), numbers
+        kept = [n for n in numbers if n < self.memory_items]
+        rest = [n for n in numbers if n >= self.memory_items]
+        found = self.db.execute(f"SELECT item, signature FROM items WHERE item IN ({','.join('?' * len(rest))})",
+                                rest).fetchall()
+        stored = np.frombuffer(b"".join(row[1] for row in found), dtype=self.dtype).reshape(len(found), -1)
+        rows = np.concatenate([self._signatures[kept], stored]) if kept else stored
+        return rows, kept + [row[0] for row in found]
 
     def item_id(self, number: int) -> str:
         if number < self.memory_items:
