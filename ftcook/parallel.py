@@ -14,11 +14,19 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+_busy = 0  # helpers of ``ordered_map`` calls that are running now, in this process
 
 
 def helper_processes() -> int:
     """Processes to start besides this one: one per other core, at most 7."""
     return max(0, min((os.cpu_count() or 1) - 1, 7))
+
+
+def free_helpers() -> int:
+    """``helper_processes()`` less the helpers this process is running now: a stage that starts while a recipe's
+    helpers work (the build's per-item stages inside the author recipe's chapter helpers) shares the cores
+    rather than starting as many again (on 2 cores that was 10 % slower than none)."""
+    return max(0, helper_processes() - _busy)
 
 
 def ignore_sigint(setup: Callable | None = None, *args) -> None:
@@ -36,7 +44,9 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, setup: t
     if workers <= 0:
         yield from map(fn, items)
         return
+    global _busy
     pool = multiprocessing.Pool(workers, initializer=ignore_sigint, initargs=tuple(setup))
+    _busy += workers
     try:
         pending: deque = deque()
         for item in items:
@@ -47,5 +57,6 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, setup: t
             yield pending.popleft().get()
         pool.close()
     finally:
+        _busy -= workers
         pool.terminate()  # after close(): the helpers are done; else (Ctrl-C, an error, stopped early): stop them now
         pool.join()

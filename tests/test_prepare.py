@@ -7,6 +7,7 @@ import pytest
 from texts import EN
 
 from conftest import write_jsonl
+from ftcook import parallel
 from ftcook.render import TemplateError
 from ftcook.pipeline import BuildSettings, build, prepare
 from ftcook.pipeline.ledger import Skip
@@ -102,3 +103,26 @@ def test_a_build_no_larger_than_the_threshold_starts_no_helpers(tmp_path, helper
     write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"q{i}", "completion": f"answer {i}"} for i in range(3)])
     result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds", jobs=2))
     assert result.manifest["ledger"]["records"] == 3
+
+
+def test_by_default_the_stages_share_the_cores_with_the_recipes_helpers(monkeypatch, helpers_early):
+    """While a recipe's own helpers run (``ordered_map`` inside its records), the default starts only the
+    helpers that leave the cores free; outside such a pool it starts one per other core."""
+    monkeypatch.setattr(parallel, "helper_processes", lambda: 1)
+    counter = get_counter("o200k_base")
+    preparer = Preparer("table", {"prompt": "{{ q }}", "completion": "{{ a }}"}, 1, counter.special_tokens_in, 0.85)
+    records = [{"id": f"t:{n}", "q": f"q{n}", "a": f"answer {n}"} for n in range(9)]
+
+    def from_a_recipes_pool():  # records made by the recipe's helper, as the author recipe's chapters are
+        for chunk in parallel.ordered_map(_identity, [records[:5], records[5:]], 1):
+            assert parallel.free_helpers() == 0
+            yield from chunk
+
+    inside = list(prepare_all(preparer, from_a_recipes_pool()))
+    assert not helpers_early and parallel.free_helpers() == 1  # all in this process; the recipe's pool is closed
+    outside = list(prepare_all(preparer, records))
+    assert sum(helpers_early) == 6 and outside == inside  # past the first three, in a helper
+
+
+def _identity(chunk):
+    return chunk

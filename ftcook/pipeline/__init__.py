@@ -63,7 +63,8 @@ class BuildSettings:
         "help": "Print N redacted examples and write nothing (to check the privacy gate first)."})
     jobs: int | None = field(default=None, metadata={
         "help": "Processes that render, normalise and fingerprint the items of a large build, this one included "
-                "(default: one per core, at most 8; 1: all in this process). The files are the same either way."})
+                "(default: one per core that the recipe's own helpers leave free, at most 8; 1: all in this "
+                "process). The files are the same either way."})
 
 
 @dataclass

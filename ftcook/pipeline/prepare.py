@@ -12,7 +12,7 @@ from itertools import chain, islice
 from typing import Iterable, Iterator, NamedTuple
 
 from ..example import Example
-from ..parallel import helper_processes, ordered_map
+from ..parallel import free_helpers, ordered_map
 from ..render import Renderer
 from ..tokens import SpecialTokens
 from .dedupe import Fingerprint, fingerprint
@@ -62,10 +62,11 @@ class Preparer:
 def prepare_all(preparer: Preparer, items: Iterable[dict | Skip], jobs: int | None = None
                 ) -> Iterator[Prepared | Skip]:
     """``map(preparer, items)``, in order: here for the first ``PARALLEL_FROM`` items, then, when more come and
-    ``jobs`` (processes, this one included; default one per core) allows, in helper processes."""
+    ``jobs`` (processes, this one included; default one per core that the recipe's own helpers leave free)
+    allows, in helper processes."""
     items = iter(items)
     yield from map(preparer, islice(items, PARALLEL_FROM))
-    workers = helper_processes() if jobs is None else jobs - 1
+    workers = free_helpers() if jobs is None else jobs - 1
     if workers <= 0:
         yield from map(preparer, items)
         return
