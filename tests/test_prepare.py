@@ -126,3 +126,14 @@ def test_by_default_the_stages_share_the_cores_with_the_recipes_helpers(monkeypa
 
 def _identity(chunk):
     return chunk
+
+
+def test_helper_batches_are_bounded_by_items_and_by_characters(monkeypatch):
+    monkeypatch.setattr(prepare, "BATCH_ITEMS", 3)
+    monkeypatch.setattr(prepare, "BATCH_CHARS", 1000)
+    small = [{"id": f"s{n}", "text": "x" * 10} for n in range(7)]
+    assert [len(b) for b in prepare._batches(iter(small))] == [3, 3, 1]  # by count
+    large = [{"id": "a", "text": "x" * 600}, {"id": "b", "context": [{"text": "y" * 500}]}, Skip("c", "empty"),
+             {"id": "d", "text": "z"}]
+    assert [[i.id if isinstance(i, Skip) else i["id"] for i in b] for b in prepare._batches(iter(large))] == \
+        [["a", "b"], ["c", "d"]]  # by characters, texts inside a chat's context included
