@@ -31,7 +31,7 @@ from ftcook.recipes.base import REGION_HELP, PhoneRegion, Recipe, RecipeOptions
 
 BATCH_BYTES = 2 * 1024 * 1024  # raw mail handed to a helper process at once
 BATCH_MESSAGES = 400
-REREAD_BATCH = 50  # messages a helper reads and parses at once in the second pass
+REREAD_BATCH = 400  # messages a helper reads and parses at once in the second pass (50: 4 % slower, small mail)
 MAX_MATCH_CANDIDATES = 200
 
 
