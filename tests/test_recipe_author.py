@@ -124,13 +124,18 @@ def test_chapters_cut_in_helper_processes_give_the_same_files(tmp_path, monkeypa
     text = tmp_path / "t.txt"
     text.write_text("\n\n".join(f"Chapter {c}\n\n" + "\n\n".join(story(c)) for c in range(1, 5)), encoding="utf-8")
     manifests = {}
-    for jobs in ("1", "3"):
-        manifests[jobs] = build(BuildSettings(recipe="author", sources=[book, text], out=tmp_path / jobs,
+    for jobs, batch_chars in (("1", 500_000), ("3", 1), ("3", 2_000)):  # a chapter a batch, and several
+        monkeypatch.setattr(author, "BATCH_CHARS", batch_chars)
+        name = f"{jobs}-{batch_chars}"
+        manifests[name] = build(BuildSettings(recipe="author", sources=[book, text], out=tmp_path / name,
                                               options={"passage_tokens": "60", "jobs": jobs})).manifest
-    for file in ("train.jsonl", "valid.jsonl", "skipped.jsonl"):
-        assert (tmp_path / "1" / file).read_bytes() == (tmp_path / "3" / file).read_bytes()
-    assert manifests["1"]["stats"] == manifests["3"]["stats"] and manifests["1"]["stats"]["chapters"] == 10
-    assert manifests["1"]["ledger"] == manifests["3"]["ledger"]
+    for name in ("3-1", "3-2000"):
+        for file in ("train.jsonl", "valid.jsonl", "skipped.jsonl"):
+            assert (tmp_path / "1-500000" / file).read_bytes() == (tmp_path / name / file).read_bytes()
+        assert manifests[name]["stats"] == manifests["1-500000"]["stats"]
+        assert manifests[name]["ledger"] == manifests["1-500000"]["ledger"]
+    assert manifests["1-500000"]["stats"]["chapters"] == 10
+    assert len(list(author._batches(list(author.Author({})._jobs(book))))) > 1  # 2,000 characters: several batches
 
 
 # --- untrusted EPUBs --------------------------------------------------------------------------------------------

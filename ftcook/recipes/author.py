@@ -97,10 +97,11 @@ class Author(Recipe):
                 continue
             if self.options.mode == "questions":
                 cutter.ask = self._question
-            for items, counts, dropped in ordered_map(_cut, ((cutter, job) for job in jobs), self._workers(jobs)):
-                self._counts.update(counts)
-                self._dropped.update(dropped)
-                yield from items
+            for batch in ordered_map(_cut, ((cutter, batch) for batch in _batches(jobs)), self._workers(jobs)):
+                for items, counts, dropped in batch:
+                    self._counts.update(counts)
+                    self._dropped.update(dropped)
+                    yield from items
 
     def _jobs(self, path: Path) -> Iterator[tuple]:
         """A book's chapters (plain text: already cut at its headings) or documents (EPUB), one job each."""
@@ -120,7 +121,7 @@ class Author(Recipe):
     def _workers(self, jobs: list[tuple]) -> int:
         """Helper processes for a book: none for a small one (starting them costs more than they save) or when a
         model writes questions; else ``jobs - 1``, by default one per other core."""
-        size = sum(len(job[-1].content) if job[0] == "epub" else sum(len(t) for _, t in job[-1]) for job in jobs)
+        size = sum(_size(job) for job in jobs)
         if self.options.mode == "questions" or size < PARALLEL_MIN_CHARS:
             return 0
         return helper_processes() if self.options.jobs is None else self.options.jobs - 1
@@ -141,10 +142,33 @@ class Author(Recipe):
 PARALLEL_MIN_CHARS = 1_000_000
 
 
-def _cut(item: tuple) -> tuple[list, Counter, Counter]:
-    """One job of ``Author._jobs`` through its ``_Cutter`` (in a helper process, or here)."""
-    cutter, job = item
-    return cutter.cut(job)
+#: chapters sent to a helper at once: up to this many characters of their documents. Each batch costs this
+#: process a round trip through the pool: one chapter a batch, Moby-Dick built in 1.18-1.30 s; with these, 1.08-1.13
+#: s (alternated, 2 cores)
+BATCH_CHARS = 500_000
+
+
+def _size(job: tuple) -> int:
+    return len(job[-1].content) if job[0] == "epub" else sum(len(t) for _, t in job[-1])
+
+
+def _batches(jobs: list[tuple]) -> Iterator[list[tuple]]:
+    """``jobs`` in order, in lists of about ``BATCH_CHARS`` characters."""
+    batch, size = [], 0
+    for job in jobs:
+        batch.append(job)
+        size += _size(job)
+        if size >= BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _cut(item: tuple) -> list[tuple[list, Counter, Counter]]:
+    """Jobs of ``Author._jobs`` through their ``_Cutter`` (in a helper process, or here)."""
+    cutter, jobs = item
+    return [cutter.cut(job) for job in jobs]
 
 
 @dataclass
