@@ -137,3 +137,27 @@ def test_helper_batches_are_bounded_by_items_and_by_characters(monkeypatch):
              {"id": "d", "text": "z"}]
     assert [[i.id if isinstance(i, Skip) else i["id"] for i in b] for b in prepare._batches(iter(large))] == \
         [["a", "b"], ["c", "d"]]  # by characters, texts inside a chat's context included
+
+
+def test_the_privacy_gate_finds_in_the_preparer_and_numbers_in_this_process(monkeypatch):
+    """What to redact is found where the item is prepared (a helper gets the redactor pickled, without what it
+    remembered); this process only numbers the placeholders, in order, and does not search again."""
+    from ftcook.example import Example
+    from ftcook.pipeline.redact import Redactor
+
+    here = Redactor(keep=["me@example.org"])
+    here.find("an earlier text to remember, bob@example.com")
+    helper = pickle.loads(pickle.dumps(here))
+    assert helper._found == {} and helper.keep == here.keep
+    example = Example("From bob@example.com: call +1 415-555-0132", "Write to me@example.org or bob@example.com",
+                      meta={"id": "x", "addresses": {"prompt": ["bob@example.com"]}},
+                      context=(("user", "ann@example.net wrote first"),))
+    found = helper.find_all(example)
+    assert [len(spans) for spans in found] == [0, 2, 1, 1]  # system, prompt, completion, the context turn
+    searched = []
+    monkeypatch.setattr(Redactor, "_find", lambda self, *args: searched.append(args) or iter(()))
+    here.remember(example, found)
+    redacted = here.redact(example)
+    assert not searched
+    assert redacted.prompt == "From <EMAIL_1>: call <PHONE_1>" and redacted.completion == "Write to me@example.org or <EMAIL_1>"
+    assert redacted.context == (("user", "<EMAIL_2> wrote first"),)

@@ -102,7 +102,7 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
         deduper = Deduper(settings.near_duplicates)
         preparer = Preparer(recipe.name, recipe.inline_templates(), recipe.min_chars, counter.special_tokens_in,
-                            deduper.threshold, renderer)
+                            deduper.threshold, renderer, redactor)
         stages = Stages(recipe, preparer, deduper, budget, ledger, redactor)
         spare = Spare()
         preview = _write_examples(settings, recipe, stages, fmt, dataset, progress, spare)
@@ -221,6 +221,8 @@ class Stages:
             self._skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []
         if self.redactor is not None:  # the privacy gate, then the recipe's own (the chat recipe: people's names)
+            if item.found is not None:
+                self.redactor.remember(example, item.found)  # found by the preparer, perhaps in a helper
             example = self.recipe.redact(self.redactor.redact(example))
         pieces = self.budget.fit(example)
         self.ledger.split_parts += len(pieces) - 1

@@ -1,9 +1,11 @@
 """The stages of one item that need nothing from the items before it: render (the templates), normalise, filter,
-and the fingerprint the duplicate search compares (a hash and a MinHash signature).
+the fingerprint the duplicate search compares (a hash and a MinHash signature) and, with the privacy gate on,
+what it finds to redact (only numbering the placeholders depends on earlier items).
 
 A large build runs them in helper processes, in order, while this process reads the sources (the recipe), searches
-duplicates, redacts, fits to the token budget and writes; a small build, or ``--jobs 1``, runs them here. Both run
-the same functions on the same items, so the files are byte-identical either way.
+duplicates, redacts (numbering what the helpers found), fits to the token budget and writes; a small build, or
+``--jobs 1``, runs them here. Both run the same functions on the same items, so the files are byte-identical
+either way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .dedupe import Fingerprint, fingerprint
 from .filters import reject
 from .ledger import Skip
 from .normalise import normalise_example
+from .redact import Redactor
 
 #: items a build reads before it starts helper processes: a smaller build is done here (starting helpers, and
 #: their imports, cost more than they save on it)
@@ -34,6 +37,7 @@ class Prepared(NamedTuple):
     example: Example
     problem: tuple[str, str] | None  # (reason, detail) when the filter refused the example
     fingerprint: Fingerprint | None  # None when it was refused
+    found: tuple | None = None  # the privacy gate's findings (``Redactor.find_all``), when it is on
 
 
 class Preparer:
@@ -41,10 +45,10 @@ class Preparer:
     its renderer: each builds its own once, from the recipe's name and inline templates."""
 
     def __init__(self, recipe: str, inline: dict[str, str], min_chars: int, special_tokens: SpecialTokens,
-                 threshold: float | None, renderer: Renderer | None = None):
+                 threshold: float | None, renderer: Renderer | None = None, redactor: Redactor | None = None):
         self.recipe, self.inline, self.min_chars = recipe, dict(inline or {}), min_chars
         self.special_tokens, self.threshold = special_tokens, threshold
-        self._renderer = renderer
+        self._renderer, self.redactor = renderer, redactor
 
     @property
     def renderer(self) -> Renderer:
@@ -57,7 +61,10 @@ class Preparer:
             return item
         example = normalise_example(self.renderer.render(item))
         problem = reject(example, self.min_chars, self.special_tokens)
-        return Prepared(example, problem, None if problem else fingerprint(example, self.threshold))
+        if problem:
+            return Prepared(example, problem, None)
+        found = self.redactor.find_all(example) if self.redactor is not None else None
+        return Prepared(example, None, fingerprint(example, self.threshold), found)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_renderer": None}

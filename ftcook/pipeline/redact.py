@@ -94,6 +94,23 @@ class Redactor:
         self.examples += 1
         return example.replace(**changes, meta={**example.meta, "redacted": _kinds(names)})
 
+    def find_all(self, example) -> tuple:
+        """The findings of every text ``redact`` reads in ``example``: system, prompt, completion, then each
+        context turn. Pure (nothing is counted): the build finds them in its helper processes, and ``remember``
+        hands them to the redactor that numbers the placeholders, in order, in this process."""
+        return tuple(self.find(text, addresses) if text else () for text, addresses in _texts(example))
+
+    def remember(self, example, found: tuple) -> None:
+        """Take the findings ``find_all`` made elsewhere for ``example``, so ``redact`` does not search again."""
+        if len(self._found) + len(found) >= _REMEMBER:
+            self._found.clear()
+        for (text, addresses), spans in zip(_texts(example), found):
+            if text:
+                self._found[(text, tuple(addresses))] = spans
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_found": {}}  # a helper process starts with no remembered findings
+
     def find(self, text: str, addresses=()) -> list[tuple[int, int, str]]:
         """(start, end, kind) of everything to redact in ``text``, in order, not overlapping. The last texts'
         findings are remembered: a chat's earlier turns recur as the context of every reply after them."""
@@ -182,6 +199,13 @@ class Redactor:
     def to_dict(self) -> dict:
         return {"examples": self.examples, "placeholders": {k: self.counts[k] for k in KINDS if self.counts[k]},
                 "region": self.region, "left_phone_like": self.left.to_dict()}
+
+
+def _texts(example) -> list[tuple[str, tuple]]:
+    """(text, addresses) of what ``Redactor.redact`` reads, in ``find_all``'s order."""
+    addresses = example.meta.get("addresses") or {}
+    parts = [(getattr(example, part), tuple(addresses.get(part, ()))) for part in ("system", "prompt", "completion")]
+    return parts + [(content, ()) for _, content in example.context]
 
 
 def _kinds(names) -> dict[str, int]:
