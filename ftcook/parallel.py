@@ -29,6 +29,26 @@ def free_helpers() -> int:
     return max(0, helper_processes() - _busy)
 
 
+def batched(items: Iterable[T], size: Callable[[T], int], max_size: int, max_items: int | None = None
+            ) -> Iterator[list[T]]:
+    """``items`` in order, in lists closed once they hold ``max_size`` of ``size`` (or ``max_items`` items): the
+    tasks of ``ordered_map``, each of which costs the caller a round trip through the pool, so they should not be
+    small.
+
+    >>> list(batched(["ab", "c", "def", "g"], len, 3))
+    [['ab', 'c'], ['def'], ['g']]
+    """
+    batch, total = [], 0
+    for item in items:
+        batch.append(item)
+        total += size(item)
+        if total >= max_size or (max_items is not None and len(batch) >= max_items):
+            yield batch
+            batch, total = [], 0
+    if batch:
+        yield batch
+
+
 def ignore_sigint(setup: Callable | None = None, *args) -> None:
     """A helper process's initializer: Ctrl-C is the parent's to handle (the terminal sends it to all); then
     ``setup(*args)``, when given."""

@@ -14,7 +14,7 @@ from itertools import chain, islice
 from typing import Iterable, Iterator, NamedTuple
 
 from ..example import Example
-from ..parallel import free_helpers, ordered_map
+from ..parallel import batched, free_helpers, ordered_map
 from ..render import Renderer
 from ..tokens import SpecialTokens
 from .dedupe import Fingerprint, fingerprint
@@ -91,15 +91,7 @@ def prepare_all(preparer: Preparer, items: Iterable[dict | Skip], jobs: int | No
 
 def _batches(items: Iterator[dict | Skip]) -> Iterator[list[dict | Skip]]:
     """``items`` in lists of at most ``BATCH_ITEMS`` items and about ``BATCH_CHARS`` characters of text."""
-    batch, chars = [], 0
-    for item in items:
-        batch.append(item)
-        chars += _chars(item)
-        if len(batch) >= BATCH_ITEMS or chars >= BATCH_CHARS:
-            yield batch
-            batch, chars = [], 0
-    if batch:
-        yield batch
+    return batched(items, _chars, BATCH_CHARS, BATCH_ITEMS)
 
 
 def _chars(item: dict | Skip) -> int:

@@ -22,7 +22,7 @@ from ftcook.books.epub import read_epub
 from ftcook.books.extract import extract
 from ftcook.books.matter import classify
 from ftcook.books.text import text_chapters
-from ftcook.parallel import helper_processes, ordered_map
+from ftcook.parallel import batched, helper_processes, ordered_map
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import Recipe, RecipeOptions
@@ -154,15 +154,7 @@ def _size(job: tuple) -> int:
 
 def _batches(jobs: list[tuple]) -> Iterator[list[tuple]]:
     """``jobs`` in order, in lists of about ``BATCH_CHARS`` characters."""
-    batch, size = [], 0
-    for job in jobs:
-        batch.append(job)
-        size += _size(job)
-        if size >= BATCH_CHARS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+    return batched(jobs, _size, BATCH_CHARS)
 
 
 def _cut(item: tuple) -> list[tuple[list, Counter, Counter]]:

@@ -24,7 +24,7 @@ from ftcook.mail.message import LIST_SKIPS, BrokenMessage, Mail, header_end, par
 from ftcook.mail.patch import commit_message, is_patch
 from ftcook.mail.sources import MailSource, discover, messages, read_again
 from ftcook.mail.store import MailIndex, is_reply_subject
-from ftcook.parallel import helper_processes, ordered_map
+from ftcook.parallel import batched, helper_processes, ordered_map
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import REGION_HELP, PhoneRegion, Recipe, RecipeOptions
@@ -302,17 +302,9 @@ def _names(people: list[tuple[str, str]]) -> str:
 
 def _batches(boxes: list[MailSource]) -> Iterator[list[tuple]]:
     """(place, folder, locator with the box's number, header bytes) of every message, in batches."""
-    batch, size = [], 0
-    for number, box in enumerate(boxes):
-        for raw in messages(box, head_only=True):
-            head = raw.data[:header_end(raw.data)]  # the helpers read headers only: send no more
-            batch.append((raw.place, raw.folder, (number, *raw.locator), head))
-            size += len(head)
-            if size >= BATCH_BYTES or len(batch) >= BATCH_MESSAGES:
-                yield batch
-                batch, size = [], 0
-    if batch:
-        yield batch
+    heads = ((raw.place, raw.folder, (number, *raw.locator), raw.data[:header_end(raw.data)])  # headers only
+             for number, box in enumerate(boxes) for raw in messages(box, head_only=True))
+    return batched(heads, lambda row: len(row[3]), BATCH_BYTES, BATCH_MESSAGES)
 
 
 def _reread(boxes: list[MailSource], index: MailIndex, positions: list[int]) -> Iterator[list[tuple]]:
@@ -322,7 +314,10 @@ def _reread(boxes: list[MailSource], index: MailIndex, positions: list[int]) -> 
     for pos in positions:
         place, folder, locator = index.locator(pos)
         by_box.setdefault(locator[0], []).append((pos, place, folder, tuple(locator[1:])))
-    batch = []
+    return batched(_reread_rows(boxes, by_box), lambda row: 1, REREAD_BATCH)
+
+
+def _reread_rows(boxes: list[MailSource], by_box: dict[int, list[tuple]]) -> Iterator[tuple]:
     for number, rows in sorted(by_box.items()):
         box = boxes[number]
         if box.kind == "mbox.gz":
@@ -330,12 +325,7 @@ def _reread(boxes: list[MailSource], index: MailIndex, positions: list[int]) -> 
         else:
             pairs = ((row, None) for row in rows)
         for (pos, place, folder, locator), data in pairs:
-            batch.append((pos, place, folder, box, locator, data))
-            if len(batch) >= REREAD_BATCH:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+            yield pos, place, folder, box, locator, data
 
 
 def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Mail | str]]:
