@@ -21,10 +21,18 @@ more for its peak memory (the process tree's, sampled from /proc):
   its list of messages (timestamp, author, text), nothing else. chat-miner reads one chat of a full Telegram
   export (the one named), so on the full export the baseline loads the JSON once and has chat-miner's parser
   parse every chat's messages (its ``_parse_raw_messages``): the same messages ftcook reads;
+- naive, same work (needs datasketch too): chat-miner's parsing, then what ftcook also does, each the plain way
+  (as ``author_bench.py`` and ``language_bench.py`` measure those recipes): media and deleted lines left out,
+  sessions cut at a 4-hour gap, a sender's messages within 10 minutes merged into one turn, each of Ada's turns
+  that answers someone as an example (what the others said since her last turn as the prompt, up to 8 earlier
+  turns within 512 tokens, tiktoken per turn, as context), the other people's names, phone numbers and addresses
+  replaced by regular expressions, NFC, exact duplicates by a set, near-duplicates with datasketch's MinHashLSH
+  at 0.85, a hash split, JSON Lines out, and a check that counts every written example's tokens again;
 - ``ftcook build chat FILE -o me=Ada --out ...``: the whole recipe - two passes over the export, turns, sessions,
   context, the privacy gate, deduplication, the token budget, the split, the files and the check.
 
-Goal: ftcook at least 3x faster than the baseline's parsing alone; peak memory at most 300 MB whatever the size.
+Goal (the chat recipe's issue): ftcook at least 3x faster than the baseline's parsing alone; peak memory at most
+300 MB whatever the size. The same-work ratio is printed beside it.
 """
 
 from __future__ import annotations
@@ -148,6 +156,150 @@ else:
 print(len(parser.parsed_messages._parsed_messages))
 """
 
+SAME_WORK = BASELINE.replace("parser.parse_file()\n", "parser.parse_file()\n    chats = [(path, parser.parsed_messages._parsed_messages)]\n"
+                             ).replace("    for chat in export", "    chats = []\n    for chat in export").replace(
+    "        parser._parse_raw_messages()\n",
+    "        before = len(parser.parsed_messages._parsed_messages)\n        parser._parse_raw_messages()\n"
+    "        chats.append((chat['name'], parser.parsed_messages._parsed_messages[before:]))\n").rsplit("print(", 1)[0] + r"""
+import hashlib, json, re, unicodedata
+from datetime import timedelta
+from datasketch import MinHash, MinHashLSH
+from ftcook.tokens import _load_tiktoken  # tiktoken's cl100k_base, from the files bundled with ftcook (offline)
+enc = _load_tiktoken("cl100k_base")
+ME, GAP, MERGE = "Ada", timedelta(hours=4), timedelta(minutes=10)
+NOT_TEXT = re.compile(r"^\W*(<Media omitted>|(image|video|audio|sticker|GIF|document) omitted|This message was deleted"
+                      r"|Bild weggelassen|Diese Nachricht wurde gelöscht)\W*$")
+PHONE = re.compile(r"\+?\d[\d ()./-]{7,}\d")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+people = sorted({m.author for _, found in chats for m in found if m.author != ME}, key=len, reverse=True)
+number = {name: f"<PERSON_{i}>" for i, name in enumerate(people, 1)}
+NAMES = re.compile("|".join(map(re.escape, people)) or "(?!)")
+tokens = {}
+
+
+def redact(text):
+    text = NAMES.sub(lambda m: number[m.group(0)], text)
+    return EMAIL.sub("<EMAIL>", PHONE.sub("<PHONE>", text))
+
+
+def turns(messages):  # a sender's consecutive messages within MERGE as one turn, sessions cut at GAP
+    session, last = [], None
+    for m in messages:
+        text = m.message.strip()
+        if not text or NOT_TEXT.match(text):
+            continue
+        if last is not None and m.timestamp - last.timestamp > GAP:
+            yield session
+            session = []
+        if session and session[-1][0] == m.author and m.timestamp - last.timestamp <= MERGE:
+            session[-1][1].append(text)
+        else:
+            session.append((m.author, [text]))
+        last = m
+    if session:
+        yield session
+
+
+def count(turn):
+    key = id(turn)
+    if key not in tokens:
+        tokens[key] = len(enc.encode("\n".join(turn[1])))
+    return tokens[key]
+
+
+def examples(session):
+    for i, (who, texts) in enumerate(session):
+        if who != ME:
+            continue
+        start = i
+        while start > 0 and session[start - 1][0] != ME:
+            start -= 1
+        if start == i:
+            continue
+        prompt = "\n".join(f"{w}: {t}" for w, ts in session[start:i] for t in ts)
+        budget, context = 512 - len(enc.encode(prompt)), []
+        for turn in reversed(session[max(0, start - 8):start]):
+            budget -= count(turn)
+            if budget < 0:
+                break
+            context.insert(0, {"role": "assistant", "content": "\n".join(turn[1])} if turn[0] == ME else
+                           {"role": "user", "content": "\n".join(f"{turn[0]}: {t}" for t in turn[1])})
+        while context and context[0]["role"] == "assistant":
+            context.pop(0)
+        yield context + [{"role": "user", "content": prompt}, {"role": "assistant", "content": "\n".join(texts)}]
+
+
+seen, lsh, kept = set(), MinHashLSH(threshold=0.85, num_perm=64), 0
+with open(sys.argv[3], "w", encoding="utf-8") as out:
+    for chat, found in chats:
+        tokens.clear()
+        for session in turns(found):
+            for messages in examples(session):
+                for message in messages:
+                    message["content"] = unicodedata.normalize("NFC", redact(message["content"]))
+                line = json.dumps({"messages": messages}, ensure_ascii=False)
+                if line in seen:
+                    continue
+                seen.add(line)
+                text = messages[-1]["content"]
+                if len(text) >= 50:
+                    m = MinHash(num_perm=64)
+                    m.update_batch([text[i:i + 5].encode() for i in range(len(text) - 4)])
+                    if lsh.query(m):
+                        continue
+                    lsh.insert(kept, m)
+                kept += 1
+                side = "valid" if hashlib.blake2b(line.encode(), digest_size=8).digest()[0] < 26 else "train"
+                out.write(line[:-1] + f', "side": "{side}"}}\n')
+total = 0
+with open(sys.argv[3], encoding="utf-8") as f:  # the check: every example's tokens counted again
+    for line in f:
+        for message in json.loads(line)["messages"]:
+            total += 3 + len(enc.encode(message["role"])) + len(enc.encode(message["content"]))
+print(kept)
+"""
+
+
+def measure_shape(shape: str, mb: int, repeat: int, baselines: bool) -> dict:
+    """The export of ``shape`` (written once), then each run on it: its row of the table."""
+    name, make, kind = SHAPES[shape]
+    folder = DATA / f"{shape}-{mb}mb"
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"writing {path} ...", flush=True)
+        make(path, mb * 1024 * 1024)
+    row = {"shape": shape, "mb": path.stat().st_size / 1e6}
+    with tempfile.TemporaryDirectory() as tmp:
+        if baselines:
+            seconds, peak, out = best_of([sys.executable, "-c", BASELINE, kind, str(path)], ok_codes=(0, 1),
+                                         repeat=repeat)
+            row.update(baseline_s=seconds, baseline_mb=peak, baseline_messages=int(out.strip() or 0))
+            seconds, peak, out = best_of([sys.executable, "-c", SAME_WORK, kind, str(path), str(Path(tmp) / "n.jsonl")],
+                                         ok_codes=(0, 1), repeat=repeat)
+            row.update(same_s=seconds, same_mb=peak, same_examples=int(out.strip() or 0))
+        seconds, peak, _ = best_of([sys.executable, "-m", "ftcook", "build", "chat", str(path), "-o", "me=Ada",
+                                    "--out", str(Path(tmp) / "ds"), "-q"], ok_codes=(0, 1), repeat=repeat)
+    row.update(ftcook_s=seconds, ftcook_mb=peak)
+    print(row, flush=True)
+    return row
+
+
+def table(rows: list[dict]) -> None:
+    print("\n| shape | MB | chat-miner parse s (MB) | naive same work s (MB) | ftcook s (MB) "
+          "| ftcook vs parse alone | ftcook vs same work |")
+    print("|---|---|---|---|---|---|---|")
+    nan = float("nan")
+    for r in rows:
+        parse = f"{r['baseline_s'] / r['ftcook_s']:.2f}x" if "baseline_s" in r else "-"
+        same = f"{r['same_s'] / r['ftcook_s']:.2f}x" if "same_s" in r else "-"
+        print(f"| {r['shape']} | {r['mb']:.0f} | {r.get('baseline_s', nan):.1f} ({r.get('baseline_mb', nan):,.0f}) | "
+              f"{r.get('same_s', nan):.1f} ({r.get('same_mb', nan):,.0f}) | {r['ftcook_s']:.1f} "
+              f"({r['ftcook_mb']:,.0f}) | {parse} | {same} |")
+    print("\nGoal (issue 15): ftcook at least 3x faster than the baseline's parsing alone, peak memory at most 300 MB."
+          "\nAlso printed: the same work done the naive way (its ratio is what issue 18 measures for author and "
+          "language).")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -157,36 +309,13 @@ def main() -> None:
     args = parser.parse_args()
     try:
         import chatminer  # noqa: F401
-        baseline = True
+        import datasketch  # noqa: F401
+        baselines = True
     except ImportError:
-        print("chat-miner is not installed (pip install chat-miner): measuring ftcook alone")
-        baseline = False
-    rows = []
-    for shape in args.shapes.split(","):
-        name, make, kind = SHAPES[shape]
-        folder = DATA / f"{shape}-{args.mb}mb"
-        path = folder / name
-        if not path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            print(f"writing {path} ...", flush=True)
-            make(path, args.mb * 1024 * 1024)
-        row = {"shape": shape, "mb": path.stat().st_size / 1e6}
-        if baseline:
-            seconds, peak, out = best_of([sys.executable, "-c", BASELINE, kind, str(path)], ok_codes=(0, 1), repeat=args.repeat)
-            row.update(baseline_s=seconds, baseline_mb=peak, baseline_messages=int(out.strip() or 0))
-        with tempfile.TemporaryDirectory() as tmp:
-            seconds, peak, _ = best_of([sys.executable, "-m", "ftcook", "build", "chat", str(path), "-o", "me=Ada",
-                                        "--out", str(Path(tmp) / "ds"), "-q"], ok_codes=(0, 1), repeat=args.repeat)
-        row.update(ftcook_s=seconds, ftcook_mb=peak)
-        print(row, flush=True)
-        rows.append(row)
-    print("\n| shape | MB | baseline s | baseline peak MB | ftcook s | ftcook peak MB | speed ratio |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        ratio = f"{r['baseline_s'] / r['ftcook_s']:.2f}x" if "baseline_s" in r else "-"
-        print(f"| {r['shape']} | {r['mb']:.0f} | {r.get('baseline_s', float('nan')):.1f} | "
-              f"{r.get('baseline_mb', float('nan')):,.0f} | {r['ftcook_s']:.1f} | {r['ftcook_mb']:,.0f} | {ratio} |")
-    print("\nGoal: ftcook at least 3x faster than the baseline's parsing alone, peak memory at most 300 MB.")
+        print("chat-miner or datasketch is not installed (pip install chat-miner datasketch): measuring ftcook "
+              "alone")
+        baselines = False
+    table([measure_shape(shape, args.mb, args.repeat, baselines) for shape in args.shapes.split(",")])
 
 
 if __name__ == "__main__":
