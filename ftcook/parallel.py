@@ -10,10 +10,12 @@ import multiprocessing
 import os
 import signal
 from collections import deque
+from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+_NOTHING = object()  # no first item (``ordered_map``)
 _busy = 0  # helpers of ``ordered_map`` calls that are running now, in this process
 
 
@@ -57,18 +59,28 @@ def ignore_sigint(setup: Callable | None = None, *args) -> None:
         setup(*args)
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, setup: tuple = ()) -> Iterator[R]:
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, setup: tuple = (),
+                here_first: bool = False) -> Iterator[R]:
     """``map(fn, items)`` computed by ``workers`` processes (here when 0), at most ``workers + 1`` items in
     flight. ``fn`` must be a module-level function; ``setup``, ``(function, *args)``, runs once in each helper
-    before its first item (state the items share, sent once rather than with every item)."""
+    before its first item (state the items share, sent once rather than with every item). With ``here_first``
+    this process computes the first item while the helpers start on the next ones, rather than waiting idle for
+    the first result (``setup`` then runs here too)."""
     if workers <= 0:
         yield from map(fn, items)
         return
+    items = iter(items)
+    first = next(items, _NOTHING) if here_first else _NOTHING
     global _busy
     pool = multiprocessing.Pool(workers, initializer=ignore_sigint, initargs=tuple(setup))
     _busy += workers
     try:
         pending: deque = deque()
+        if first is not _NOTHING:
+            pending.extend(pool.apply_async(fn, (item,)) for item in islice(items, workers))
+            if setup:
+                setup[0](*setup[1:])
+            yield fn(first)
         for item in items:
             pending.append(pool.apply_async(fn, (item,)))
             if len(pending) > workers:

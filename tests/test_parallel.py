@@ -21,6 +21,26 @@ def test_results_come_in_input_order():
     assert list(ordered_map(_square, range(5), 0)) == [0, 1, 4, 9, 16]
 
 
+_STATE: dict[str, int] = {}
+
+
+def _remember(offset: int) -> None:
+    _STATE["offset"] = offset
+
+
+def _where(n: int) -> tuple[int, int]:
+    return n + _STATE["offset"], os.getpid()
+
+
+def test_here_first_computes_the_first_item_in_this_process_and_keeps_the_order():
+    results = list(ordered_map(_where, range(12), 1, setup=(_remember, 100), here_first=True))
+    assert [value for value, _ in results] == list(range(100, 112))  # the setup ran here and in the helper
+    assert results[0][1] == os.getpid()
+    assert {pid for _, pid in results[1:]} - {os.getpid()}  # the rest in the helper
+    assert os.getpid() not in {pid for _, pid in results[1:]}
+    assert list(ordered_map(_square, [], 1, here_first=True)) == []
+
+
 def test_ctrl_c_mid_way_stops_the_helpers_and_the_parent(tmp_path):
     """The hang the issue saw: helpers blocked writing large results into a pipe while the parent, interrupted,
     waited for them. Here the helpers make 4 MB results slowly; SIGINT goes to the whole process group (as a

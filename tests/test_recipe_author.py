@@ -126,6 +126,7 @@ def test_chapters_cut_in_helper_processes_give_the_same_files(tmp_path, monkeypa
     manifests = {}
     for jobs, batch_chars in (("1", 500_000), ("3", 1), ("3", 2_000)):  # a chapter a batch, and several
         monkeypatch.setattr(author, "BATCH_CHARS", batch_chars)
+        monkeypatch.setattr(author, "FIRST_BATCH_CHARS", batch_chars // 2)
         name = f"{jobs}-{batch_chars}"
         manifests[name] = build(BuildSettings(recipe="author", sources=[book, text], out=tmp_path / name,
                                               options={"passage_tokens": "60", "jobs": jobs})).manifest
@@ -135,7 +136,9 @@ def test_chapters_cut_in_helper_processes_give_the_same_files(tmp_path, monkeypa
         assert manifests[name]["stats"] == manifests["1-500000"]["stats"]
         assert manifests[name]["ledger"] == manifests["1-500000"]["ledger"]
     assert manifests["1-500000"]["stats"]["chapters"] == 10
-    assert len(list(author._batches(list(author.Author({})._jobs(book))))) > 1  # 2,000 characters: several batches
+    batches = list(author._batches(list(author.Author({})._jobs(book))))
+    assert len(batches) > 2  # 2,000 characters: several batches
+    assert len(batches[0]) < len(batches[1])  # the first, which this process cuts, half as large
 
 
 # --- untrusted EPUBs --------------------------------------------------------------------------------------------
