@@ -4,7 +4,7 @@ bands are the ones the literature's weighing (and datasketch) chooses."""
 import numpy as np
 import pytest
 
-from ftcook.pipeline.dedupe import NUM_PERM, bands, minhash
+from ftcook.pipeline.dedupe import NUM_PERM, bands, minhash, shingle_hashes
 
 
 def pair(rng, size: int, jaccard: float) -> tuple[np.ndarray, np.ndarray]:
@@ -52,3 +52,17 @@ def test_pairs_above_the_threshold_share_a_band_and_pairs_far_below_rarely_do():
     close = np.mean([share_a_band(*pair(rng, 300, 0.95)) for _ in range(200)])
     far = np.mean([share_a_band(*pair(rng, 300, 0.5)) for _ in range(200)])
     assert close >= 0.95 and far <= 0.02
+
+
+@pytest.mark.parametrize("text", ["", "abcd", "abcde", "aaaaaaaaaaaa", "Call me Ishmael. " * 40, "雨が降っています。" * 30])
+def test_shingle_hashes_are_the_distinct_sampled_hashes_in_order(text):
+    """The numpy shingle hashes against the definition, one 5-gram at a time: a polynomial hash of the code
+    points modulo 2**64, its high 32 bits, kept when 0 modulo 4; distinct and sorted."""
+    expected = set()
+    for start in range(len(text) - 4):
+        h = 0
+        for char in text[start:start + 5]:
+            h = (h * 1_000_003 + ord(char)) % 2**64
+        if (h >> 32) % 4 == 0:
+            expected.add(h >> 32)
+    assert shingle_hashes(text).tolist() == sorted(expected)

@@ -12,7 +12,7 @@ from conftest import invoke
 from ftcook.errors import FtcookError
 from ftcook.home import user_recipes_dir, user_templates_dir
 from ftcook.pipeline import BuildSettings, build
-from ftcook.plugins import get_recipes, manager
+from ftcook.plugins import get_recipe, get_recipes, manager
 from ftcook.recipes import Recipe, hookimpl
 from ftcook.recipes.table import Table
 
@@ -46,6 +46,34 @@ def test_two_recipes_with_one_name_is_an_error():
     finally:
         manager().unregister(plugin)
     assert get_recipes()["table"] is Table
+
+
+def test_a_plugin_recipe_with_a_builtin_name_is_an_error_when_that_recipe_is_asked_for():
+    class Impostor(Recipe):
+        name = "table"
+
+    class Plugin:
+        @hookimpl
+        def register_recipes(self, register):
+            register(Impostor)
+
+    plugin = Plugin()
+    manager().register(plugin)
+    try:
+        with pytest.raises(FtcookError, match=r"Two recipes are named 'table'"):
+            get_recipe("table")
+    finally:
+        manager().unregister(plugin)
+    assert get_recipe("table") is Table
+
+
+def test_a_builtin_recipe_imports_its_own_module_only():
+    """A build of one recipe does not import the others (nor the backends): ~0.04 s of every build."""
+    code = ("import sys\nfrom ftcook.plugins import get_recipe, plugin_template_dirs\n"
+            "assert get_recipe('table').name == 'table' and plugin_template_dirs() == ()\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('ftcook.recipes.', 'ftcook.runner'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['ftcook.recipes.base', 'ftcook.recipes.table']"
 
 
 def test_a_recipe_file_in_the_user_dir_is_loaded():

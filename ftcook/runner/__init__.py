@@ -31,7 +31,7 @@ __all__ = ["Backend", "Dataset", "TrainParams", "TunedModel", "get_backend", "ge
 # --- backends ---------------------------------------------------------------------------------------------
 
 def get_backends() -> dict[str, type[Backend]]:
-    from ..plugins import manager
+    from ..plugins import BUILTIN_BACKENDS, manager
 
     found: dict[str, type[Backend]] = {}
 
@@ -42,7 +42,7 @@ def get_backends() -> dict[str, type[Backend]]:
             raise PluginError(f"Two backends are named '{cls.name}' - rename one")
         found[cls.name] = cls
 
-    manager().hook.register_backends(register=register)
+    manager(BUILTIN_BACKENDS).hook.register_backends(register=register)
     return dict(sorted(found.items()))
 
 
