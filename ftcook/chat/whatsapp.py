@@ -48,6 +48,12 @@ _SYSTEM = re.compile(
     r"disappearing messages|Missed (voice|video) call|^Waiting for this message|hinzugefügt|entfernt$|"
     r"hat die Gruppe verlassen|ist beigetreten|hat die Gruppe .* erstellt|añadió|salió del grupo|se unió|"
     r"a ajouté|est parti|a rejoint|a créé le groupe)", re.I)
+#: the encryption notice that opens every chat: a system line even when an export writes a name before it
+#: ("Family: Messages and calls are end-to-end encrypted. ...") and no mark
+_NOTICE = re.compile(r"(Messages and calls are end-to-end encrypted|Messages you send to this (group|chat) are now "
+                     r"secured with end-to-end encryption|Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt|"
+                     r"Los mensajes y las llamadas están cifrados de extremo a extremo|Les messages et les appels "
+                     r"sont chiffrés de bout en bout)\.", re.I)
 _CHAT_NAME = re.compile(r"^WhatsApp[ _-]+(Chat|Unterhaltung|Chat de WhatsApp|Discussion)[ _-]+(with|mit|con|avec|"
                         r"-)?[ _-]*", re.I)
 
@@ -151,8 +157,9 @@ def parse_blocks(blocks: Callable[[], Iterable[str]], where: str, chat: str) -> 
 
 
 def _is_system(sender: str, chat: str, text: str, marked: bool) -> bool:
-    """iOS writes system lines as messages, marked with U+200E, from the chat itself or naming who did what."""
-    return marked and (sender == chat or bool(_SYSTEM.search(text)))
+    """iOS writes system lines as messages, marked with U+200E, from the chat itself or naming who did what; the
+    encryption notice is one whatever comes before it."""
+    return (marked and (sender == chat or bool(_SYSTEM.search(text)))) or bool(_NOTICE.match(text))
 
 
 def _message(chat: str, place: str, when: datetime | None, body: str) -> ChatMessage:
