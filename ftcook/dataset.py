@@ -60,6 +60,16 @@ class DatasetWriter:
         self.counts["train"] -= len(lines)
         self.counts["valid"] += len(lines)
 
+    def move_valid_to_train(self) -> int:
+        """Move every line of valid.jsonl to train.jsonl, after the files are closed; returns how many."""
+        lines = (self.tmp / "valid.jsonl").read_bytes()
+        with open(self.tmp / "train.jsonl", "ab") as f:
+            f.write(lines)
+        (self.tmp / "valid.jsonl").write_bytes(b"")
+        moved, self.counts["valid"] = self.counts["valid"], 0
+        self.counts["train"] += moved
+        return moved
+
     def path(self, name: str) -> Path:
         """Where file ``name`` is while the build runs (the checker reads it before the folder is moved)."""
         return self.tmp / name

@@ -308,6 +308,24 @@ def test_near_duplicates_of_one_means_exact_only(tmp_path):
     assert [r["reason"] for r in rows(tmp_path / "ds" / "skipped.jsonl")] == ["duplicate"]
 
 
+def test_a_split_that_holds_out_everything_gives_it_back_to_train(tmp_path):
+    """One or two examples can all hash to the valid side (a one-reply chat export did): there would be nothing to
+    train on, so they go to train.jsonl (said in the report and the manifest), and the check runs."""
+    for seed in range(200):  # a one-example file whose hash split puts the example in valid.jsonl (1 in 10)
+        data = write_jsonl(tmp_path / f"t{seed}.jsonl", [{"prompt": "Hi?", "completion": f"Hello number {seed}."}])
+        result = invoke("build", "table", data, "-d", tmp_path / f"ds{seed}")
+        if "moved to train" in result.output:
+            break
+    assert result.exit_code == 0, result.output
+    assert "train 1, valid 0" in result.output and "nothing is held out" in result.output
+    manifest = json.loads((tmp_path / f"ds{seed}" / "manifest.json").read_text())
+    assert manifest["split"] == {"valid_moved_to_train": 1}
+    assert (manifest["counts"]["train"], manifest["counts"]["valid"]) == (1, 0)
+    assert len(rows(tmp_path / f"ds{seed}" / "train.jsonl")) == 1
+    assert (tmp_path / f"ds{seed}" / "valid.jsonl").read_bytes() == b""
+    assert manifest["check"]["ok"]
+
+
 def test_a_small_dataset_keeps_one_example_held_out(tmp_path):
     """When the hash split leaves valid.jsonl empty and there are enough examples to spare, the one closest to the
     valid side is held out (said in the manifest); with too few, the report says nothing is held out."""

@@ -199,6 +199,26 @@ def test_telegram_text_parts_replies_forwards_and_service_messages(tmp_path):
     assert result.ledger.records == len(messages)
 
 
+def test_telegram_chats_as_a_plain_list_and_an_export_with_no_messages(tmp_path):
+    """Telegram Desktop writes ``chats: {list: [...]}``; some tools (telegram-export-md's fixtures) write a plain
+    ``chats`` list, read alike. A JSON file with chats but no messages anywhere says so, rather than nothing."""
+    messages = [telegram_message(1, at(0), "Sam Lee", "user2", "lunch?"),
+                telegram_message(2, at(1), "Ada Byron", "user1", "yes, noon")]
+    listed = json.loads(telegram_json([("Sam Lee", "personal_chat", messages)]))
+    listed["chats"] = listed["chats"]["list"]
+    (tmp_path / "list").mkdir()
+    (tmp_path / "list" / "result.json").write_text(json.dumps(listed), encoding="utf-8")
+    _, train, _ = chat_build(tmp_path / "list", [tmp_path / "list" / "result.json"], me="Ada Byron")
+    assert [m["content"] for m in train[0]["messages"][1:]] == ["lunch?", "yes, noon"]  # one to one: no names
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"about": "Here is the data you requested.", "chats": {"list": []}, "messages": 0}))
+    from ftcook.chat.message import ExportError
+    from ftcook.chat.telegram import read
+
+    with pytest.raises(ExportError, match="no messages where a Telegram export has them"):
+        list(read(empty))
+
+
 def test_a_reply_to_an_earlier_message_quotes_it(tmp_path):
     messages = [telegram_message(1, at(0), "Sam Lee", "user2", "what's the wifi password?"),
                 telegram_message(2, at(1), "Ada Byron", "user1", "ask Mia"),

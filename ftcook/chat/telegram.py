@@ -24,9 +24,11 @@ def looks_like(head: str) -> bool:
                                      '"date_unixtime"' in head or '"from_id"' in head or "_chat" in head)
 
 
-#: where messages are, and the chat object they belong to: one chat, or every chat of a full export
+#: where messages are, and the chat object they belong to: one chat, or every chat of a full export (under
+#: ``chats.list``, as Telegram Desktop writes it, or a plain ``chats`` list, as some tools write it)
 _MESSAGE_PREFIXES = {"messages.item": "", "chats.list.item.messages.item": "chats.list.item",
-                     "left_chats.list.item.messages.item": "left_chats.list.item"}
+                     "left_chats.list.item.messages.item": "left_chats.list.item",
+                     "chats.item.messages.item": "chats.item", "left_chats.item.messages.item": "left_chats.item"}
 
 
 def read(path: Path) -> Iterator[ChatMessage]:
@@ -48,8 +50,10 @@ def read(path: Path) -> Iterator[ChatMessage]:
             raise ExportError(f"{path}: not valid JSON {where} ({error}) - is the export complete? Export it "
                               f"again (Telegram Desktop: Settings > Advanced > Export Telegram data, format "
                               f"JSON)") from None
-    if last is None and not chats:
-        raise ExportError(f"{path}: JSON, but not a Telegram export (no 'messages' or 'chats' list)")
+    if last is None:
+        raise ExportError(f"{path}: no messages where a Telegram export has them ('messages', or 'chats' > 'list' > "
+                          f"'messages') - export the chats again with Telegram Desktop, format JSON" if chats else
+                          f"{path}: JSON, but not a Telegram export (no 'messages' or 'chats' list)")
 
 
 def _message(message: dict, chat: str, place: str, conversation: str, listed: tuple = ()) -> ChatMessage:

@@ -108,9 +108,10 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         preview = _write_examples(settings, recipe, stages, fmt, dataset, progress, spare)
         dataset.close_files()
         moved = _hold_one_out(dataset, spare, settings.valid_fraction)
+        trained = dataset.move_valid_to_train() if dataset.counts["valid"] and not dataset.counts["train"] else 0
         manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
-        if moved:
-            manifest["split"] = {"held_out_to_keep_one": moved}
+        if moved or trained:  # a small dataset: held one out, or the split held out all there was to train on
+            manifest["split"] = {"held_out_to_keep_one": moved} if moved else {"valid_moved_to_train": trained}
         manifest["redaction"] = {"enabled": False} if redactor is None else {"enabled": True, **redactor.to_dict()}
         checking = check and dataset.counts["train"] and settings.preview is None
         report, valid_report = _check(dataset, model, manifest) if checking else (None, None)

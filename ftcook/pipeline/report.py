@@ -23,6 +23,20 @@ def _breakdowns(out: Console, stats: dict, most: int = 10) -> None:
             out.print(f"    ... and {len(table) - most:,} more (manifest.json, stats.{key})")
 
 
+def _split_notes(manifest: dict, out: Console) -> None:
+    """What a small dataset's split did: an example moved to valid.jsonl or everything to train.jsonl; a note when
+    nothing is held out."""
+    counts, split = manifest["counts"], manifest.get("split") or {}
+    for key, what in (("held_out_to_keep_one", "moved to valid: the split left it empty"),
+                      ("valid_moved_to_train", "moved to train: the split held out all there was")):
+        if split.get(key):
+            out.print(f"                {'':>9}   ({split[key]:,} {what})", style="dim")
+    if counts["train"] and not counts["valid"] and not split.get("held_out_to_keep_one"):
+        out.print("  [yellow]note[/yellow]: nothing is held out (valid.jsonl is empty), so training cannot measure a "
+                  "held-out loss and 'ftcook eval style' will use training examples; add examples or raise "
+                  "--valid-fraction")
+
+
 def render_build(result, out: Console, quiet: bool = False) -> None:
     ledger, manifest = result.ledger, result.manifest
     counts = manifest["counts"]
@@ -31,13 +45,7 @@ def render_build(result, out: Console, quiet: bool = False) -> None:
     split = f" (+{ledger.split_parts:,} parts from splitting long items)" if ledger.split_parts else ""
     out.print(f"  items in      {ledger.entered:>9,}{split}")
     out.print(f"  kept          {ledger.kept:>9,}   train {counts['train']:,}, valid {counts['valid']:,}")
-    moved = (manifest.get("split") or {}).get("held_out_to_keep_one")
-    if moved:
-        out.print(f"                {'':>9}   ({moved:,} moved to valid: the split left it empty)", style="dim")
-    elif counts["train"] and not counts["valid"]:
-        out.print("  [yellow]note[/yellow]: nothing is held out (valid.jsonl is empty), so training cannot measure a "
-                  "held-out loss and 'ftcook eval style' will use training examples; add examples or raise "
-                  "--valid-fraction")
+    _split_notes(manifest, out)
     out.print(f"  skipped       {sum(ledger.skipped.values()):>9,}")
     for reason, n in manifest["ledger"]["skipped_by_reason"].items():
         out.print(f"    {reason:<20}{n:>7,}  [dim]{manifest['reasons'].get(reason, '')}[/dim]")
