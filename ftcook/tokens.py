@@ -37,6 +37,8 @@ TOKENIZERS = ("auto", "tiktoken", "bpe-openai")
 BPE_OPENAI_ENCODINGS = ("cl100k_base", "o200k_base")
 _CACHE_LIMIT = 50_000
 _CACHE_MAX_CHARS = 4_000
+#: characters of recent message texts whose counts are remembered (``count_recurring``): ~8-32 MB at most
+_RECENT_CHARS = 8_000_000
 
 
 BUNDLED_CACHE = Path(__file__).parent / "encodings"
@@ -171,6 +173,8 @@ class TokenCounter:
         self.special_tokens = special_tokens
         self.special_tokens_in = SpecialTokens(special_tokens)
         self._cache: dict[str, int] = {}
+        self._recent: dict[str, int] = {}
+        self._recent_chars = 0
 
     def count(self, text: str) -> int:
         """Tokens in ``text`` as ordinary text (special tokens are not parsed, as the server would not)."""
@@ -182,6 +186,20 @@ class TokenCounter:
             if self._tiktoken is None:
                 self._tiktoken = _load_tiktoken(self.encoding)
             return len(self._tiktoken.encode_ordinary(text))
+
+    def count_recurring(self, text: str) -> int:
+        """Like ``count``, remembered for the texts of the last ``_RECENT_CHARS`` characters: in a multi-turn
+        dataset (a chat build's output among them) each example repeats the conversation's earlier turns, so most
+        message texts were counted an example or two before. A text seen once costs a dictionary lookup more."""
+        n = self._recent.get(text)
+        if n is None:
+            n = self.count(text)
+            self._recent_chars += len(text)
+            if self._recent_chars > _RECENT_CHARS:
+                self._recent.clear()
+                self._recent_chars = len(text)
+            self._recent[text] = n
+        return n
 
     def count_repeated(self, text: str) -> int:
         """Like ``count``, cached: for roles, names and system prompts that recur in every example."""
@@ -210,7 +228,7 @@ def value_tokens(counter: TokenCounter, key: str, value) -> int:
     """Tokens of one message field. Text counts as text; parts lists count their text; structured values
     (``tool_calls``, ``function_call``) count as their JSON; numbers such as ``weight`` are not text."""
     if isinstance(value, str):
-        return counter.count_repeated(value) if key in ("role", "name") else counter.count(value)
+        return counter.count_repeated(value) if key in ("role", "name") else counter.count_recurring(value)
     if isinstance(value, list) and key == "content":
         return sum(counter.count(p["text"]) for p in value if isinstance(p, dict) and isinstance(p.get("text"), str))
     if isinstance(value, (dict, list)):

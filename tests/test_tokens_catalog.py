@@ -87,6 +87,27 @@ def test_chat_tokens_like_the_cookbook():
     assert chat_tokens(counter, messages) == expected
 
 
+def test_recurring_texts_are_counted_once_and_the_memory_is_bounded(monkeypatch):
+    """A multi-turn dataset repeats earlier turns in every later example: ``count_recurring`` counts a text once
+    (the same number ``count`` gives) and forgets everything when its character budget is spent."""
+    from ftcook import tokens
+
+    counter = TokenCounter("cl100k_base")
+    calls = []
+    real = counter._count
+    monkeypatch.setattr(counter, "_count", lambda text: calls.append(text) or real(text))
+    turns = [f"turn {i}: " + "words " * i for i in range(1, 6)]
+    for end in range(1, len(turns) + 1):  # each example the conversation so far
+        assert [counter.count_recurring(t) for t in turns[:end]] == [real(t) for t in turns[:end]]
+    assert calls == turns  # each turn counted once
+    monkeypatch.setattr(tokens, "_RECENT_CHARS", 100)
+    counter.count_recurring("x" * 150)  # over the budget: what was remembered is forgotten
+    assert counter._recent == {"x" * 150: real("x" * 150)} and counter._recent_chars == 150
+    calls.clear()
+    counter.count_recurring(turns[0])
+    assert calls == [turns[0]]
+
+
 def test_offline_without_cache_is_one_clear_message(monkeypatch, tmp_path):
     import tiktoken.load
     import tiktoken.registry
