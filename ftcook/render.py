@@ -21,7 +21,12 @@ from .example import Example
 from .home import user_templates_dir
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
-_REMEMBER = 4096  # rendered context turns kept (``Renderer._render_turn``)
+_REMEMBER = 4096  # rendered parts kept (``Renderer._render_cached``), each of at most _REMEMBER_CHARS characters
+_REMEMBER_CHARS = 2_000
+#: filters and functions whose output is not a function of the template's variables: such templates are
+#: rendered every time, never remembered
+_IMPURE_FILTERS = frozenset({"random", "shuffle"})
+_IMPURE_CALLS = frozenset({"lipsum", "cycler", "joiner"})
 _MISSING = object()
 PARTS = ("system", "prompt", "completion")
 
@@ -101,17 +106,30 @@ def copy_template(name: str, force: bool = False) -> Path:
     return target
 
 
-def _variables(env: jinja2.Environment, source: str) -> tuple[str, ...] | None:
-    """The variables a template reads, or None when it includes, imports or extends another template (whose
-    variables this cannot see)."""
-    tree = env.parse(source)
+def _variables(tree: jinja2.nodes.Template) -> tuple[str, ...] | None:
+    """The variables a parsed template reads, or None when its output is not a function of them alone: it
+    includes, imports or extends another template (whose variables this cannot see), or draws random values."""
     if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+        return None
+    if any(f.name in _IMPURE_FILTERS for f in tree.find_all(jinja2.nodes.Filter)) or any(
+            isinstance(c.node, jinja2.nodes.Name) and c.node.name in _IMPURE_CALLS
+            for c in tree.find_all(jinja2.nodes.Call)):
         return None
     return tuple(sorted(jinja2.meta.find_undeclared_variables(tree)))
 
 
+def _bare_variable(tree: jinja2.nodes.Template) -> str | None:
+    """The variable a template prints when that is all it does (``{{ text }}``), else None."""
+    if len(tree.body) == 1 and isinstance(tree.body[0], jinja2.nodes.Output) and len(tree.body[0].nodes) == 1:
+        node = tree.body[0].nodes[0]
+        return node.name if isinstance(node, jinja2.nodes.Name) else None
+    return None
+
+
 def _frozen(value):
     """A record's value as a dictionary key."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, dict):
         return tuple((k, _frozen(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -129,6 +147,7 @@ class Renderer:
         self.templates: dict[str, jinja2.Template] = {}
         self.sources: dict[str, str] = {}
         self._reads: dict[str, tuple[str, ...] | None] = {}  # part -> the variables its template reads
+        self._bare: dict[str, str | None] = {}  # part -> the variable a template that is only ``{{ name }}`` prints
         for part in PARTS:
             text = (inline or {}).get(part)
             name = f"{recipe_name}/{part}.j2"
@@ -136,14 +155,14 @@ class Renderer:
                 if text is not None:
                     self.templates[part] = env.from_string(text)
                     self.sources[f"{part} (inline)"] = text
-                    self._reads[part] = _variables(env, text)
-                    continue
-                info = find_template(name)
-                if info is None:
-                    continue
-                self.templates[part] = env.get_template(name)
-                self.sources[name] = info.path.read_text(encoding="utf-8")
-                self._reads[part] = _variables(env, self.sources[name])
+                else:
+                    info = find_template(name)
+                    if info is None:
+                        continue
+                    self.templates[part] = env.get_template(name)
+                    self.sources[name] = text = info.path.read_text(encoding="utf-8")
+                tree = env.parse(text)
+                self._reads[part], self._bare[part] = _variables(tree), _bare_variable(tree)
             except jinja2.TemplateSyntaxError as error:
                 where = f"inline {part} template" if text is not None else f"template {name}"
                 raise TemplateError(f"{where}, line {error.lineno}: {error.message} - fix the jinja2 syntax") from None
@@ -160,19 +179,29 @@ class Renderer:
         """The record's Example. A record with ``context`` (earlier turns of a conversation: records of their own
         with ``role`` "user" or "assistant") gets each turn rendered with the prompt or completion template, so
         every turn is worded as the last one is."""
-        parts = {part: self._render(part, template, record) for part, template in self.templates.items()}
+        parts = {part: self._render_part(part, record) for part in self.templates}
         meta = {key: record[key] for key in ("id", "source", "place", "group") if key in record}
         meta.update(record.get("meta") or {})
-        context = tuple((turn["role"], self._render_turn(part, {**record, **turn}))
+        context = tuple((turn["role"], self._render_part(part, {**record, **turn}))
                         for turn in record.get("context") or ()
                         for part in ("prompt" if turn["role"] == "user" else "completion",)
                         if part in self.templates)
         return Example(parts.get("prompt", ""), parts["completion"], parts.get("system") or None, meta, context)
 
-    def _render_turn(self, part: str, record: dict) -> str:
-        """A context turn, remembered by the values its template reads: a conversation's earlier turns recur in
-        every reply after them. Templates that include others, and values that cannot be keys, are rendered every
-        time."""
+    def _render_part(self, part: str, record: dict) -> str:
+        """One part: a template that only prints a variable gives that string as it is (what jinja2 would
+        render), any other is rendered or remembered (``_render_cached``)."""
+        name = self._bare.get(part)
+        if name is not None:
+            value = record.get(name)
+            if isinstance(value, str):
+                return value
+        return self._render_cached(part, record)
+
+    def _render_cached(self, part: str, record: dict) -> str:
+        """A part remembered by the values its template reads: the system prompt is the same for every record of
+        a recipe, and a conversation's earlier turns recur as the context of every reply after them. Templates
+        that include others or draw random values, and values that cannot be keys, are rendered every time."""
         reads = self._reads.get(part)
         if reads is None:
             return self._render(part, self.templates[part], record)
@@ -183,9 +212,10 @@ class Renderer:
             return self._render(part, self.templates[part], record)
         if text is None:
             text = self._render(part, self.templates[part], record)
-            if len(self._rendered) >= _REMEMBER:
-                self._rendered.clear()
-            self._rendered[key] = text
+            if len(text) <= _REMEMBER_CHARS:  # a long part (an email's prompt with its parent) rarely recurs
+                if len(self._rendered) >= _REMEMBER:
+                    self._rendered.clear()
+                self._rendered[key] = text
         return text
 
     def _render(self, part: str, template: jinja2.Template, record: dict) -> str:

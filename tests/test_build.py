@@ -364,6 +364,36 @@ def test_context_turns_are_rendered_with_every_value_their_template_reads():
     assert odd.context == (("user", "{'x'}> yo"),)
 
 
+def test_parts_are_remembered_printed_as_they_are_or_rendered_each_time(monkeypatch):
+    """A part whose template only prints a variable is that string (as jinja2 renders it); others are remembered
+    by the values they read (the system prompt renders once for a recipe's records) unless the template draws
+    random values; a long rendering is not remembered."""
+    from ftcook import render as render_module
+    from ftcook.render import Renderer
+
+    renderer = Renderer("chat", {"system": "You are {{ me }}.", "prompt": "{{ other }}: {{ said }}",
+                                 "completion": "{{ text }}"})
+    rendered = []
+    real = Renderer._render
+    monkeypatch.setattr(Renderer, "_render", lambda self, part, t, r: rendered.append(part) or real(self, part, t, r))
+    records = [{"me": "Ada", "other": "Sam", "said": f"hi {n}", "text": f" reply {n}\n"} for n in range(3)]
+    examples = [renderer.render(r) for r in records]
+    assert [(e.system, e.prompt, e.completion) for e in examples] == [
+        ("You are Ada.", f"Sam: hi {n}", f" reply {n}\n") for n in range(3)]
+    assert rendered == ["system", "prompt", "prompt", "prompt"]  # the system prompt once, the completion never
+    assert renderer.render({"me": "Ada", "other": "Sam", "said": "x", "text": 5}).completion == "5"  # not a str
+    with pytest.raises(FtcookError, match="text"):
+        renderer.render({"me": "Ada", "other": "Sam", "said": "x"})
+    dice = Renderer("chat", {"system": "{{ ['a', 'b', 'c', 'd', 'e', 'f'] | random }} {{ me }}", "prompt": "",
+                             "completion": "{{ text }}"})
+    assert len({dice.render({"me": "Ada", "text": "t"}).system for _ in range(40)}) > 1
+    monkeypatch.setattr(render_module, "_REMEMBER_CHARS", 5)
+    rendered.clear()
+    long = Renderer("chat", {"system": "You are {{ me }}.", "prompt": "", "completion": "{{ text }}"})
+    long.render({"me": "Ada", "text": "t"}), long.render({"me": "Ada", "text": "t"})
+    assert rendered.count("system") == 2  # "You are Ada." is longer than 5 characters: rendered each time
+
+
 def test_deduper_decides_the_same_when_what_it_has_seen_moves_to_its_file(monkeypatch):
     """Past ``MEMORY_ITEMS`` keys and signatures go to SQLite; answers must not change, whichever side holds them."""
     import ftcook.pipeline.seen as seen
