@@ -54,6 +54,7 @@ _LONG_WORD = re.compile(r"\S{15,}")  # every key format above is at least 15 cha
 #: what every _PASSWORD keyword contains, lower-cased
 _PASSWORD_WORDS = ("pass", "kennwort", "contraseña", "senha", "пароль", "密码", "パスワード", "pwd", "pin", "api",
                    "secret", "token")
+_PASSWORD_WORD = re.compile("|".join(map(re.escape, _PASSWORD_WORDS)))  # one search, not a test per word
 
 
 class Redactor:
@@ -167,8 +168,7 @@ class Redactor:
         secrets = []  # the full scans only where a cheap test says one could be (a tenth of the time on chat)
         if _LONG_WORD.search(text) or "-----BEGIN" in text:
             secrets += [m.span() for m in _SECRETS.finditer(text)]
-        lowered = text.lower()
-        if any(word in lowered for word in _PASSWORD_WORDS):
+        if _PASSWORD_WORD.search(text.lower()):
             secrets += [m.span(4) for m in _PASSWORD.finditer(text) if _secret_value(m.group(4))]
         yield "SECRET", secrets
         if "@" in text:
