@@ -5,11 +5,13 @@ what it finds to redact (only numbering the placeholders depends on earlier item
 A large build runs them in helper processes, in order, while this process reads the sources (the recipe), searches
 duplicates, redacts (numbering what the helpers found), fits to the token budget and writes; a small build, or
 ``--jobs 1``, runs them here. Both run the same functions on the same items, so the files are byte-identical
-either way.
+either way. Only records travel to the helpers: the recipe's skips (most of a chat build's items) wait here in
+their batch, in order.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from itertools import chain, islice
 from typing import Iterable, Iterator, NamedTuple
 
@@ -85,8 +87,16 @@ def prepare_all(preparer: Preparer, items: Iterable[dict | Skip], jobs: int | No
     first = next(batches, None)
     if first is None:
         return  # a small build: no helpers started
-    for batch in ordered_map(_prepare_batch, chain([first], batches), workers, setup=(_install, preparer)):
-        yield from batch
+    sent: deque[list[dict | Skip]] = deque()  # the batches in flight, whose skips stay here
+
+    def records() -> Iterator[list[dict]]:
+        for batch in chain([first], batches):
+            sent.append(batch)
+            yield [item for item in batch if not isinstance(item, Skip)]
+
+    for prepared in ordered_map(_prepare_batch, records(), workers, setup=(_install, preparer)):
+        done = iter(prepared)
+        yield from (item if isinstance(item, Skip) else next(done) for item in sent.popleft())
 
 
 def _batches(items: Iterator[dict | Skip]) -> Iterator[list[dict | Skip]]:
@@ -114,7 +124,7 @@ def _install(preparer: Preparer) -> None:
     _HELPER["preparer"] = preparer
 
 
-def _prepare_batch(batch: list[dict | Skip]) -> list[Prepared | Skip]:
-    """Runs in a helper process."""
+def _prepare_batch(batch: list[dict]) -> list[Prepared]:
+    """Runs in a helper process, on a batch's records (its skips need nothing done: they are not sent)."""
     preparer = _HELPER["preparer"]
     return [preparer(item) for item in batch]
