@@ -30,6 +30,7 @@ from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
 from ftcook.recipes.base import REGION_HELP, PhoneRegion, Recipe, RecipeOptions
 
+_NAMES_MEMO = 4096  # texts remembered with their names replaced: more than a session's context holds
 _KIND_REASONS = {"system": "system_message", "media": "media_only", "sticker": "sticker", "deleted": "deleted"}
 
 
@@ -77,6 +78,7 @@ class Chat(Recipe):
         super().__init__(options, **kwargs)
         self._names: dict[str, str] = {}  # other people's names -> <PERSON_n>
         self._pattern: re.Pattern | None = None
+        self._memo: dict[str, tuple[str, int]] = {}  # texts with their names replaced (``_names_out``)
         self._stats: Counter[str] = Counter()
         self._index: MessageIndex | None = None  # what replies quote, during a build
         self._by_chat: dict[str, Counter] = defaultdict(lambda: Counter(examples=0, messages=0))
@@ -295,8 +297,14 @@ class Chat(Recipe):
         return self._names_out(text)[0] if self._pattern is not None else text
 
     def _names_out(self, text: str) -> tuple[str, int]:
-        """``text`` with other people's names as their placeholders, and how many were replaced."""
-        return self._pattern.subn(lambda m: self._names[m.group(0)], text)
+        """``text`` with other people's names as their placeholders, and how many were replaced; remembered for
+        the last ``_NAMES_MEMO`` texts, as a turn is the prompt of one reply and the context of the next ones."""
+        done = self._memo.get(text)
+        if done is None:
+            if len(self._memo) >= _NAMES_MEMO:
+                self._memo.clear()
+            done = self._memo[text] = self._pattern.subn(lambda m: self._names[m.group(0)], text)
+        return done
 
     def stats(self) -> dict:
         by_chat = dict(sorted(self._by_chat.items(), key=lambda item: (-item[1]["examples"], item[0])))
