@@ -37,8 +37,9 @@ TOKENIZERS = ("auto", "tiktoken", "bpe-openai")
 BPE_OPENAI_ENCODINGS = ("cl100k_base", "o200k_base")
 _CACHE_LIMIT = 50_000
 _CACHE_MAX_CHARS = 4_000
-#: characters of recent message texts whose counts are remembered (``count_recurring``): ~8-32 MB at most
-_RECENT_CHARS = 8_000_000
+#: characters of recent message texts whose counts are remembered (``count_recurring``): 1-4 MB, more than a
+#: conversation's history repeats over (8 M cost 30-50 MB more in a check of distinct texts, for nothing)
+_RECENT_CHARS = 1_000_000
 
 
 BUNDLED_CACHE = Path(__file__).parent / "encodings"
