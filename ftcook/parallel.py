@@ -10,12 +10,11 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-_NOTHING = object()  # no first item (``ordered_map``)
+_NOTHING = object()  # no item left (``ordered_map``)
 _busy = 0  # helpers of ``ordered_map`` calls that are running now, in this process
 
 
@@ -60,35 +59,52 @@ def ignore_sigint(setup: Callable | None = None, *args) -> None:
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, setup: tuple = (),
-                here_first: bool = False) -> Iterator[R]:
+                share: bool = False) -> Iterator[R]:
     """``map(fn, items)`` computed by ``workers`` processes (here when 0), at most ``workers + 1`` items in
     flight. ``fn`` must be a module-level function; ``setup``, ``(function, *args)``, runs once in each helper
-    before its first item (state the items share, sent once rather than with every item). With ``here_first``
-    this process computes the first item while the helpers start on the next ones, rather than waiting idle for
-    the first result (``setup`` then runs here too)."""
+    before its first item (state the items share, sent once rather than with every item). With ``share`` this
+    process computes items too: whenever the oldest item in flight is not back, it takes the next one itself
+    rather than waiting idle (``setup`` then runs here too), at most ``workers + 1`` more."""
     if workers <= 0:
         yield from map(fn, items)
         return
-    items = iter(items)
-    first = next(items, _NOTHING) if here_first else _NOTHING
     global _busy
     pool = multiprocessing.Pool(workers, initializer=ignore_sigint, initargs=tuple(setup))
     _busy += workers
     try:
-        pending: deque = deque()
-        if first is not _NOTHING:
-            pending.extend(pool.apply_async(fn, (item,)) for item in islice(items, workers))
-            if setup:
-                setup[0](*setup[1:])
-            yield fn(first)
-        for item in items:
-            pending.append(pool.apply_async(fn, (item,)))
-            if len(pending) > workers:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+        if share and setup:
+            setup[0](*setup[1:])
+        yield from _in_order(fn, iter(items), pool, workers, share)
         pool.close()
     finally:
         _busy -= workers
         pool.terminate()  # after close(): the helpers are done; else (Ctrl-C, an error, stopped early): stop them now
         pool.join()
+
+
+def _in_order(fn: Callable[[T], R], items: Iterator[T], pool, workers: int, share: bool) -> Iterator[R]:
+    """The results of ``ordered_map``, in input order: ``workers + 1`` items in the pool, and with ``share`` up to
+    as many more computed here while the oldest is not back. ``pending`` holds, in input order, the pool's
+    ``AsyncResult``s and, in one-element lists, the results computed here."""
+    pending: deque = deque()
+    in_pool = 0
+    item = next(items, _NOTHING)
+    while True:
+        while item is not _NOTHING and in_pool <= workers:
+            pending.append(pool.apply_async(fn, (item,)))
+            in_pool += 1
+            item = next(items, _NOTHING)
+        if not pending:
+            return
+        head = pending[0]
+        if share and item is not _NOTHING and len(pending) <= 2 * workers + 1 and not isinstance(head, list) \
+                and not head.ready():
+            pending.append([fn(item)])
+            item = next(items, _NOTHING)
+            continue
+        pending.popleft()
+        if isinstance(head, list):
+            yield head[0]
+        else:
+            in_pool -= 1
+            yield head.get()

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from ftcook.parallel import ordered_map
@@ -29,16 +30,17 @@ def _remember(offset: int) -> None:
 
 
 def _where(n: int) -> tuple[int, int]:
+    time.sleep(0.02)  # long enough that the oldest item is not back when this process looks
     return n + _STATE["offset"], os.getpid()
 
 
-def test_here_first_computes_the_first_item_in_this_process_and_keeps_the_order():
-    results = list(ordered_map(_where, range(12), 1, setup=(_remember, 100), here_first=True))
+def test_with_share_this_process_computes_items_too_and_keeps_the_order():
+    results = list(ordered_map(_where, range(12), 1, setup=(_remember, 100), share=True))
     assert [value for value, _ in results] == list(range(100, 112))  # the setup ran here and in the helper
-    assert results[0][1] == os.getpid()
-    assert {pid for _, pid in results[1:]} - {os.getpid()}  # the rest in the helper
-    assert os.getpid() not in {pid for _, pid in results[1:]}
-    assert list(ordered_map(_square, [], 1, here_first=True)) == []
+    pids = [pid for _, pid in results]
+    assert os.getpid() in pids and set(pids) - {os.getpid()}  # some here, some in the helper
+    assert list(ordered_map(_square, [], 1, share=True)) == []
+    assert list(ordered_map(_square, range(30), 2, share=True)) == [n * n for n in range(30)]
 
 
 def test_ctrl_c_mid_way_stops_the_helpers_and_the_parent(tmp_path):

@@ -138,7 +138,7 @@ def test_chapters_cut_in_helper_processes_give_the_same_files(tmp_path, monkeypa
     assert manifests["1-500000"]["stats"]["chapters"] == 10
     batches = list(author._batches(list(author.Author({})._jobs(book))))
     assert len(batches) > 2  # 2,000 characters: several batches
-    assert len(batches[0]) < len(batches[1])  # the first, which this process cuts, half as large
+    assert len(batches[0]) < len(batches[1])  # the first half as large: its passages come back sooner
 
 
 # --- untrusted EPUBs --------------------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ class Author(Recipe):
             if self.options.mode == "questions":
                 cutter.ask = self._question
             for batch in ordered_map(_cut, ((cutter, batch) for batch in _batches(jobs)), self._workers(jobs),
-                                     here_first=True):
+                                     share=True):
                 for items, counts, dropped in batch:
                     self._counts.update(counts)
                     self._dropped.update(dropped)
@@ -156,8 +156,8 @@ def _size(job: tuple) -> int:
 
 
 def _batches(jobs: list[tuple]) -> Iterator[list[tuple]]:
-    """``jobs`` in order, in lists of about ``BATCH_CHARS`` characters; the first of about ``FIRST_BATCH_CHARS``:
-    this process cuts it while the helpers cut the next ones, then has its passages to prepare."""
+    """``jobs`` in order, in lists of about ``BATCH_CHARS`` characters; the first of about ``FIRST_BATCH_CHARS``,
+    so its passages come back, to be prepared, while the next batches are cut (here and in the helpers)."""
     jobs = iter(jobs)
     yield from islice(batched(jobs, _size, FIRST_BATCH_CHARS), 1)
     yield from batched(jobs, _size, BATCH_CHARS)
