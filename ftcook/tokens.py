@@ -35,9 +35,7 @@ CHAT_SPECIAL_TOKENS = frozenset(
 TOKENIZERS = ("auto", "tiktoken", "bpe-openai")
 #: the encodings bpe-openai counts; their special tokens are all in CHAT_SPECIAL_TOKENS (a test checks)
 BPE_OPENAI_ENCODINGS = ("cl100k_base", "o200k_base")
-_CACHE_LIMIT = 50_000
-_CACHE_MAX_CHARS = 4_000
-#: characters of recent message texts whose counts are remembered (``count_recurring``): 1-4 MB, more than a
+#: characters of recent texts whose counts are remembered (``count_repeated``): 1-4 MB, more than a
 #: conversation's history repeats over (8 M cost 30-50 MB more in a check of distinct texts, for nothing)
 _RECENT_CHARS = 1_000_000
 
@@ -173,7 +171,6 @@ class TokenCounter:
     def _set_specials(self, special_tokens: frozenset[str]) -> None:
         self.special_tokens = special_tokens
         self.special_tokens_in = SpecialTokens(special_tokens)
-        self._cache: dict[str, int] = {}
         self._recent: dict[str, int] = {}
         self._recent_chars = 0
 
@@ -188,10 +185,10 @@ class TokenCounter:
                 self._tiktoken = _load_tiktoken(self.encoding)
             return len(self._tiktoken.encode_ordinary(text))
 
-    def count_recurring(self, text: str) -> int:
-        """Like ``count``, remembered for the texts of the last ``_RECENT_CHARS`` characters: in a multi-turn
-        dataset (a chat build's output among them) each example repeats the conversation's earlier turns, so most
-        message texts were counted an example or two before. A text seen once costs a dictionary lookup more."""
+    def count_repeated(self, text: str) -> int:
+        """Like ``count``, remembered for the texts of the last ``_RECENT_CHARS`` characters: roles and system
+        prompts recur in every example, and in a multi-turn dataset (a chat build's output among them) each example
+        repeats the conversation's earlier turns. A text seen once costs a dictionary lookup more."""
         n = self._recent.get(text)
         if n is None:
             n = self.count(text)
@@ -200,15 +197,6 @@ class TokenCounter:
                 self._recent.clear()
                 self._recent_chars = len(text)
             self._recent[text] = n
-        return n
-
-    def count_repeated(self, text: str) -> int:
-        """Like ``count``, cached: for roles, names and system prompts that recur in every example."""
-        n = self._cache.get(text)
-        if n is None:
-            n = self.count(text)
-            if len(self._cache) < _CACHE_LIMIT and len(text) <= _CACHE_MAX_CHARS:
-                self._cache[text] = n
         return n
 
 
@@ -227,9 +215,10 @@ TOKENS_PER_EXAMPLE = 3  # every reply is primed with <|start|>assistant<|message
 
 def value_tokens(counter: TokenCounter, key: str, value) -> int:
     """Tokens of one message field. Text counts as text; parts lists count their text; structured values
-    (``tool_calls``, ``function_call``) count as their JSON; numbers such as ``weight`` are not text."""
+    (``tool_calls``, ``function_call``) count as their JSON; numbers such as ``weight`` are not text. Texts recur
+    (roles, system prompts, a conversation's earlier turns): ``count_repeated``."""
     if isinstance(value, str):
-        return counter.count_repeated(value) if key in ("role", "name") else counter.count_recurring(value)
+        return counter.count_repeated(value)
     if isinstance(value, list) and key == "content":
         return sum(counter.count(p["text"]) for p in value if isinstance(p, dict) and isinstance(p.get("text"), str))
     if isinstance(value, (dict, list)):
@@ -241,11 +230,9 @@ def message_cost(counter: TokenCounter, message: dict) -> tuple[int, int]:
     """(tokens of one chat message - 3 + every value, +1 for a name -, tokens of its content alone)."""
     n = counter.per_message
     content_tokens = 0
-    system = message.get("role") == "system"
     for key, value in message.items():
         if key == "content":
-            repeated = system and isinstance(value, str)  # system prompts recur in every example
-            content_tokens = counter.count_repeated(value) if repeated else value_tokens(counter, key, value)
+            content_tokens = value_tokens(counter, key, value)
             n += content_tokens
         else:
             n += value_tokens(counter, key, value) + (counter.per_name if key == "name" else 0)

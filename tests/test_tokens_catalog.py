@@ -88,7 +88,7 @@ def test_chat_tokens_like_the_cookbook():
 
 
 def test_recurring_texts_are_counted_once_and_the_memory_is_bounded(monkeypatch):
-    """A multi-turn dataset repeats earlier turns in every later example: ``count_recurring`` counts a text once
+    """A multi-turn dataset repeats earlier turns in every later example: ``count_repeated`` counts a text once
     (the same number ``count`` gives) and forgets everything when its character budget is spent."""
     from ftcook import tokens
 
@@ -98,13 +98,13 @@ def test_recurring_texts_are_counted_once_and_the_memory_is_bounded(monkeypatch)
     monkeypatch.setattr(counter, "_count", lambda text: calls.append(text) or real(text))
     turns = [f"turn {i}: " + "words " * i for i in range(1, 6)]
     for end in range(1, len(turns) + 1):  # each example the conversation so far
-        assert [counter.count_recurring(t) for t in turns[:end]] == [real(t) for t in turns[:end]]
+        assert [counter.count_repeated(t) for t in turns[:end]] == [real(t) for t in turns[:end]]
     assert calls == turns  # each turn counted once
     monkeypatch.setattr(tokens, "_RECENT_CHARS", 100)
-    counter.count_recurring("x" * 150)  # over the budget: what was remembered is forgotten
+    counter.count_repeated("x" * 150)  # over the budget: what was remembered is forgotten
     assert counter._recent == {"x" * 150: real("x" * 150)} and counter._recent_chars == 150
     calls.clear()
-    counter.count_recurring(turns[0])
+    counter.count_repeated(turns[0])
     assert calls == [turns[0]]
 
 
