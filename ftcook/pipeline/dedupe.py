@@ -39,8 +39,10 @@ NUM_PERM = 64
 MIN_NEAR_CHARS = 50  # shorter completions are compared exactly only: a few shingles say little
 SAMPLE_MASK = 3  # keep shingles whose hash is 0 modulo 4
 _MULTIPLIER = np.uint64(1_000_003)
-#: the MinHash functions' a and b (seeded: every process and every run makes the same signatures)
-_A, _B = np.random.default_rng(1).integers(0, 2**64, size=(2, NUM_PERM), dtype=np.uint64, endpoint=False)
+#: the MinHash functions' a and b: random 64-bit numbers, the same in every process and run (SHAKE-128 of a fixed
+#: seed; numpy.random would cost every build 15 ms to import)
+_A, _B = np.frombuffer(hashlib.shake_128(b"ftcook minhash").digest(2 * NUM_PERM * 8), dtype="<u8").astype(
+    np.uint64).reshape(2, NUM_PERM)
 _CHUNK = 4096  # shingles hashed at once (a 4096 x NUM_PERM array: 2 MB)
 
 

@@ -34,9 +34,8 @@ from ftcook.tokens import get_counter
 
 _QUOTED = re.compile(r"“([^”]{2,})”|\"([^\"]{2,})\"|«\s?([^»]{2,}?)\s?»|„([^“”]{2,})[“”]|‘([^’]{2,})’(?!\w)")
 _DASH_LINE = re.compile(r"^\s*[—–]\s*(.+)$")
-_SPACE = re.compile(r"\s")
-_LETTER = re.compile(r"[^\W\d_]")
-_DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]+")  # runs: one match a word rather than a letter (looks_like_prose counts them)
+_DIGITS = re.compile(r"\d+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -300,10 +299,10 @@ def looks_like_prose(text: str) -> bool:
     False
     """
     text = text[:2000]  # a sample decides: tables and lists look like that from their start
-    visible = len(text) - len(_SPACE.findall(text))
+    visible = len("".join(text.split()))  # str.split's whitespace is re's \s
     if not visible:
         return False
-    letters, digits = len(_LETTER.findall(text)), len(_DIGIT.findall(text))
+    letters, digits = sum(map(len, _LETTERS.findall(text))), sum(map(len, _DIGITS.findall(text)))
     if digits / visible > 0.2 or letters / visible < 0.5:
         return False
     if _CJK.search(text):
