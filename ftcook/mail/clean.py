@@ -41,6 +41,14 @@ _DISCLAIMER_WORDS = re.compile(r"confidential|privileged|intended (solely )?for|
                                r"received this (e-?mail|message) in error|notify the sender|vertraulich|"
                                r"empfänger|irrtümlich|destinataire|confidencial|destinatario|机密|收件人",
                                re.IGNORECASE)
+#: lowercased words one of which every match of ``_DISCLAIMER_WORDS`` contains: a paragraph with none of them is
+#: not searched (the search tries every position of every paragraph)
+_DISCLAIMER_KEYS = ("confiden", "privileged", "intended", "addressee", "received this", "notify the sender",
+                    "vertraulich", "empfänger", "irrtümlich", "destinat", "机密", "收件人")
+_COLONS = (":", "：")  # every quote header but Outlook's "---- Original Message ----" rule ends with one
+_QUOTE_MARKS = re.compile(r"^\s*(>\s?)+")
+_RULE_OR_BLANK = re.compile(r"\s*_{5,}\s*|\s*")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _SIGNOFF_MAX = 40
 _VALEDICTION = re.compile(
     r"([,!]|^(best|regards|kind regards|best regards|warm regards|cheers|thanks|thank you|many thanks|sincerely|"
@@ -74,7 +82,7 @@ def split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
     while i < len(lines):
         line = lines[i]
         if line.lstrip().startswith(">"):
-            quoted.append(re.sub(r"^\s*(>\s?)+", "", line))
+            quoted.append(_QUOTE_MARKS.sub("", line))
             i += 1
             continue
         header = _quote_header(lines, i)
@@ -87,23 +95,27 @@ def split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
             break
         new.append(line)
         i += 1
-    while new and re.fullmatch(r"\s*_{5,}\s*|\s*", new[-1]):  # Outlook's line above its header block
+    while new and _RULE_OR_BLANK.fullmatch(new[-1]):  # Outlook's line above its header block
         new.pop()
-    return new, [re.sub(r"^\s*(>\s?)+", "", l) for l in quoted]
+    return new, [_QUOTE_MARKS.sub("", l) for l in quoted]
 
 
 def _quote_header(lines: list[str], i: int) -> int:
-    """How many lines the quote header at ``lines[i]`` spans (0: none)."""
+    """How many lines the quote header at ``lines[i]`` spans (0: none). Most lines are prose: the patterns are
+    tried only on a line that could match them (a colon at its end or in it, a rule's characters)."""
     line = lines[i]
-    if not line.strip():
+    end = line.rstrip()[-1:]
+    if not end:
         return 0
-    if _SEPARATOR.match(line):
+    if (end in _COLONS or "-" in line or "_" in line or "=" in line) and _SEPARATOR.match(line):
         return 1
-    if _WROTE.match(line):
+    if end in _COLONS and _WROTE.match(line):
         return 1
-    if i + 1 < len(lines) and lines[i + 1].strip() and _WROTE.match(f"{line} {lines[i + 1].strip()}"):
+    following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    if following[-1:] in _COLONS and _WROTE.match(f"{line} {following}"):
         return 2  # "On Mon, … Bob Smith <" / "bob@example.com> wrote:" wrapped by the client
-    if _HEADER_FROM.match(line) and any(_HEADER_NEXT.match(l) for l in lines[i + 1:i + 4]):
+    if (":" in line or "：" in line) and _HEADER_FROM.match(line) and any(_HEADER_NEXT.match(l)
+                                                                        for l in lines[i + 1:i + 4]):
         return 1
     return 0
 
@@ -126,13 +138,20 @@ def drop_disclaimers(lines: list[str]) -> list[str]:
     out: list[str] = []
     for paragraph in _paragraphs(lines):
         text = " ".join(paragraph)
-        if _DISCLAIMER_START.match(text) or (len(text) >= 80 and len(set(m.group(0).lower() for m in
-                                                                         _DISCLAIMER_WORDS.finditer(text))) >= 2):
+        if _DISCLAIMER_START.match(text) or (len(text) >= 80 and _disclaimer_words(text) >= 2):
             continue
         if out:
             out.append("")
         out.extend(paragraph)
     return out
+
+
+def _disclaimer_words(text: str) -> int:
+    """How many different disclaimer words (``_DISCLAIMER_WORDS``) ``text`` has."""
+    folded = text.casefold()
+    if not any(key in folded for key in _DISCLAIMER_KEYS):
+        return 0
+    return len(set(m.group(0).lower() for m in _DISCLAIMER_WORDS.finditer(text)))
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:
@@ -149,7 +168,7 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
 
 
 def _tidy(lines: list[str]) -> str:
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 # --- the writer's own closing block -------------------------------------------------------------------------

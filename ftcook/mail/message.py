@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import errors as email_errors
 from email.header import decode_header
 from email.message import Message
@@ -93,17 +93,28 @@ def parse_headers(place: str, folder: str, data: bytes) -> Mail:
     return mail
 
 
+def headers_only(mail: Mail) -> Mail:
+    """What ``parse_headers`` gives for the message that ``parse_mail`` read as ``mail``: no recipients, date or
+    text, and only the skip reasons that headers show."""
+    skip, detail = (None, "") if mail.skip in _BODY_SKIPS else (mail.skip, mail.skip_detail)
+    return replace(mail, to=[], cc=[], date="", skip=skip, skip_detail=detail, text="", quoted="", html=False)
+
+
 def parse_mail(place: str, folder: str, data: bytes) -> Mail:
     """Read a whole message: headers, skip reasons, and its new and quoted text. Raises ``BrokenMessage`` when
     there is no message to read."""
     if not data.strip():
         raise BrokenMessage("empty message")
-    multipart = _MULTIPART.search(data, 0, header_end(data))  # else one part: parsed whole, its headers once
-    fast = _parse_text_part(place, folder, data) if multipart else None
-    if fast is not None:
-        return fast
+    end = header_end(data)
+    if _MULTIPART.search(data, 0, end):
+        fast = _parse_text_part(place, folder, data)
+        if fast is not None:
+            return fast
+        msg = None
+    else:
+        msg = _one_part(data, end)
     try:
-        msg = _PARSER.parsebytes(slim(data))
+        msg = msg or _PARSER.parsebytes(slim(data))
     except Exception as error:  # the stdlib parser is lenient; anything it raises means unreadable
         raise BrokenMessage(f"cannot be parsed ({type(error).__name__}: {error})") from None
     if not msg.keys():
@@ -119,6 +130,21 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
             mail.text, quoted = clean_body(body)
             mail.quoted = "\n".join(q for q in (html_quoted, quoted) if q)
     return mail
+
+
+def _one_part(data: bytes, end: int) -> Message | None:
+    """A message of one part as the stdlib parser makes it, with only its headers parsed line by line: the body
+    is the payload as it is (the parser would join its lines back into the same string). None when the message
+    is not that simple (a message/* type, or a line that is not a header before the blank line); ``parse_mail``
+    then parses it whole."""
+    try:
+        msg = _HEADER_PARSER.parsebytes(data[:end])
+    except Exception:
+        return None
+    if msg.get_payload() or msg.get_content_maintype() in ("multipart", "message") or not msg.keys():
+        return None
+    msg.set_payload(data[end:].decode("ascii", "surrogateescape"))
+    return msg
 
 
 def _parse_text_part(place: str, folder: str, data: bytes) -> Mail | None:
@@ -291,6 +317,7 @@ def _date(value) -> str:
 #: skips that list headers cause: they apply to other people's mail only (the list's copy of your own post is
 #: yours, and read like any other mail of yours)
 LIST_SKIPS = ("mailing_list", "bulk")
+_BODY_SKIPS = ("calendar_invite", "no_text_part")  # skips that only the parts of a message show
 _SKIP_HEADERS = frozenset(("auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "precedence",
                            "list-id", "list-post", "list-unsubscribe"))
 

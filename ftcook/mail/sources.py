@@ -51,6 +51,7 @@ class RawMessage:
     data: bytes
     folder: str
     locator: tuple = ()
+    head_only: bool = False  # ``data`` is the header block alone (``messages`` with ``heads_above``)
 
 
 def is_sent_folder(name: str) -> bool:
@@ -143,8 +144,9 @@ def _file_kind(path: Path) -> str | None:
     return None
 
 
-def messages(source: MailSource, head_only: bool = False) -> Iterator[RawMessage]:
-    """The raw messages of one mailbox, in file order; with ``head_only`` (mbox files) only their headers."""
+def messages(source: MailSource, heads_above: int | None = None) -> Iterator[RawMessage]:
+    """The raw messages of one mailbox, in file order; with ``heads_above`` (mbox files) only the header block
+    of each message longer than that many bytes."""
     if source.kind == "eml":
         yield RawMessage(source.path.name, source.path.read_bytes(), source.folder)
     elif source.kind == "maildir":
@@ -154,9 +156,9 @@ def messages(source: MailSource, head_only: bool = False) -> Iterator[RawMessage
         number = 0
         with opener(source.path, "rb") as f:
             try:
-                for number, (start, end, data) in enumerate(split_mbox(f, head_only), 1):
+                for number, (start, end, data) in enumerate(split_mbox(f, heads_above), 1):
                     yield RawMessage(f"{source.path.name}:message {number} (byte {start})", data, source.folder,
-                                     (start, end))
+                                     (start, end), _head_only(heads_above, end - start))
             except (OSError, EOFError, zlib.error) as error:  # a damaged or cut gzip file: keep what was read
                 yield RawMessage(f"{source.path.name}: unreadable after message {number} ({error})", b"",
                                  source.folder, ())
@@ -205,15 +207,18 @@ def _open_maildir(path: Path) -> mailbox.Maildir:
     return mailbox.Maildir(path, factory=None, create=False)
 
 
-def split_mbox(stream, head_only: bool = False) -> Iterator[tuple[int, int, bytes]]:
+def split_mbox(stream, heads_above: int | None = None) -> Iterator[tuple[int, int, bytes]]:
     """(start and end byte offsets, message bytes without the ``From `` line) for each message of an mbox;
-    with ``head_only`` just the header block (no copy of bodies: the fast first pass).
+    with ``heads_above`` just the header block of the messages longer than that many bytes (no copy of their
+    bodies: the fast first pass).
 
     >>> import io
     >>> [m for _, _, m in split_mbox(io.BytesIO(b"From a\\nX: 1\\n\\n>From here\\n\\nFrom b\\nX: 2\\n\\nhi\\n"))]
     [b'X: 1\\n\\nFrom here\\n', b'X: 2\\n\\nhi\\n']
     """
-    cut = _head if head_only else _message
+    def cut(buffer: bytes, start: int, end: int) -> bytes:
+        return _head(buffer, start, end) if _head_only(heads_above, end - start) else _message(buffer, start, end)
+
     read = getattr(stream, "read1", stream.read)  # gzip: what was decompressed is kept if the file is cut
     buffer = b""
     base = 0  # file offset of buffer[0]
@@ -247,6 +252,10 @@ def split_mbox(stream, head_only: bool = False) -> Iterator[tuple[int, int, byte
             yield base + start, base + len(buffer), cut(buffer, start, len(buffer))
         else:
             buffer, base, start = buffer[start:], base + start, 0
+
+
+def _head_only(heads_above: int | None, size: int) -> bool:
+    return heads_above is not None and size > heads_above
 
 
 def _head(buffer: bytes, start: int, end: int) -> bytes:

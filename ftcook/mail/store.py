@@ -39,7 +39,7 @@ class MailIndex:
         self.db.executescript("""
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
             CREATE TABLE mail(pos INTEGER PRIMARY KEY, msgid TEXT, topic TEXT, mine INTEGER, data BLOB,
-                              locator BLOB);
+                              locator BLOB, whole BLOB);
         """)
 
     def __enter__(self) -> "MailIndex":
@@ -54,10 +54,22 @@ class MailIndex:
             self.db = None
             os.unlink(self.path)
 
-    def add(self, pos: int, mail: Mail, mine: bool, locator: tuple = ()) -> None:
-        self.db.execute("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?)",
+    def add(self, pos: int, mail: Mail, mine: bool, locator: tuple = (), whole: Mail | None = None) -> None:
+        """``mail`` as its headers say; ``whole``, when it was read whole already, is kept aside: it replaces
+        ``mail`` only if the dataset needs it (``use_whole``), so what is used never depends on when it was read."""
+        self.db.execute("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (pos, mail.message_id, topic(mail.subject), int(mine), orjson.dumps(mail.to_dict()),
-                         orjson.dumps([mail.place, mail.folder, locator])))
+                         orjson.dumps([mail.place, mail.folder, locator]),
+                         orjson.dumps(whole.to_dict()) if whole is not None else None))
+
+    def use_whole(self, positions: list[int]) -> list[int]:
+        """The messages at ``positions`` read whole already replace their headers' ``Mail``; the positions of
+        the others, to be read whole now."""
+        rest = []
+        for pos in positions:
+            if not self.db.execute("UPDATE mail SET data = whole WHERE pos = ? AND whole IS NOT NULL", (pos,)).rowcount:
+                rest.append(pos)
+        return rest
 
     def update(self, pos: int, mail: Mail) -> None:
         """The message read whole replaces what its headers said."""

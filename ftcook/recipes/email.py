@@ -11,6 +11,7 @@ and secrets become ``<EMAIL_1>``-style placeholders.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterator, Literal
@@ -20,7 +21,8 @@ from pydantic import Field, field_validator
 from ftcook.errors import InputError
 from ftcook.mail.clean import learn_closings, strip_closing
 from ftcook.mail.me import Me, ask_who, candidates
-from ftcook.mail.message import LIST_SKIPS, BrokenMessage, Mail, header_end, parse_headers, parse_mail
+from ftcook.mail.message import (LIST_SKIPS, BrokenMessage, Mail, header_end, headers_only, parse_headers,
+                                 parse_mail)
 from ftcook.mail.patch import commit_message, is_patch
 from ftcook.mail.sources import MailSource, discover, messages, read_again
 from ftcook.mail.store import MailIndex, is_reply_subject
@@ -30,6 +32,11 @@ from ftcook.plugins import hookimpl
 from ftcook.recipes.base import REGION_HELP, PhoneRegion, Recipe, RecipeOptions
 
 BATCH_BYTES = 2 * 1024 * 1024  # raw mail handed to a helper process at once
+#: your messages up to this size are read whole in the first pass (the dataset needs them: reading them again would
+#: parse their headers twice); larger ones (attachments) and other people's are read again when needed
+WHOLE_BYTES = 32 * 1024
+_FROM_HEADER = re.compile(rb"(?im)^from:([^\r\n]*)")
+_ADDRESS = re.compile(rb"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
 BATCH_MESSAGES = 400
 REREAD_BATCH = 400  # messages a helper reads and parses at once in the second pass (50: 4 % slower, small mail)
 MAX_MATCH_CANDIDATES = 200
@@ -139,19 +146,19 @@ class Email(Recipe):
         jobs = self.options.jobs or helper_processes() + 1
         workers = 0 if jobs == 1 else jobs
         pos = 0
-        for batch in ordered_map(_scan_batch, _batches(boxes), workers):
-            for place, locator, result in batch:
+        for batch in ordered_map(_scan_batch, _batches(boxes, self.me), workers):
+            for place, locator, result, whole in batch:
                 if isinstance(result, str):
                     broken[pos] = Skip(place, "broken_message", detail=result)
                     index.add(pos, Mail(place, "", None, "", ""), False, locator)
                 else:
-                    index.add(pos, result, self.me(result.sender), locator)
+                    index.add(pos, result, self.me(result.sender), locator, whole)
                 pos += 1
         index.finish()
         self._counts["messages"] = pos
         needed = self._needed(index)
         self._counts["messages_read_whole"] = len(needed)
-        for batch in ordered_map(_parse_batch, _reread(boxes, index, needed), workers):
+        for batch in ordered_map(_parse_batch, _reread(boxes, index, index.use_whole(needed)), workers):
             for at, place, result in batch:
                 if isinstance(result, str):
                     broken[at] = Skip(place, "broken_message", detail=result)
@@ -300,11 +307,25 @@ def _names(people: list[tuple[str, str]]) -> str:
     return ", ".join(name or address for name, address in people)
 
 
-def _batches(boxes: list[MailSource]) -> Iterator[list[tuple]]:
-    """(place, folder, locator with the box's number, header bytes) of every message, in batches."""
-    heads = ((raw.place, raw.folder, (number, *raw.locator), raw.data[:header_end(raw.data)])  # headers only
-             for number, box in enumerate(boxes) for raw in messages(box, head_only=True))
-    return batched(heads, lambda row: len(row[3]), BATCH_BYTES, BATCH_MESSAGES)
+def _batches(boxes: list[MailSource], me: Me) -> Iterator[list[tuple]]:
+    """(place, folder, locator with the box's number, bytes, whole?) of every message, in batches: the whole
+    message when it is up to ``WHOLE_BYTES`` and its From line shows one of your addresses, else its headers."""
+    rows = (_row(raw, number, me) for number, box in enumerate(boxes)
+            for raw in messages(box, heads_above=WHOLE_BYTES))
+    return batched(rows, lambda row: len(row[3]), BATCH_BYTES, BATCH_MESSAGES)
+
+
+def _row(raw, number: int, me: Me) -> tuple:
+    end = header_end(raw.data)
+    whole = not raw.head_only and len(raw.data) <= WHOLE_BYTES and _from_me(raw.data, end, me)
+    return raw.place, raw.folder, (number, *raw.locator), raw.data if whole else raw.data[:end], whole
+
+
+def _from_me(data: bytes, end: int, me: Me) -> bool:
+    """Whether the first From line of the headers holds one of your addresses: a guess that decides only which
+    way a message is read (the parsed sender decides what it is)."""
+    line = _FROM_HEADER.search(data, 0, end)
+    return line is not None and any(me(address.decode()) for address in _ADDRESS.findall(line.group(1)))
 
 
 def _reread(boxes: list[MailSource], index: MailIndex, positions: list[int]) -> Iterator[list[tuple]]:
@@ -328,9 +349,18 @@ def _reread_rows(boxes: list[MailSource], by_box: dict[int, list[tuple]]) -> Ite
             yield pos, place, folder, box, locator, data
 
 
-def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Mail | str]]:
-    """Runs in a helper process: the headers of each message, or why they cannot be read."""
-    return [(place, locator, _safely(parse_headers, place, folder, data)) for place, folder, locator, data in batch]
+def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Mail | str, Mail | None]]:
+    """Runs in a helper process: the headers of each message (or why they cannot be read), and the message read
+    whole when it came whole and can be read (else it is read again if needed, and a broken body reported then;
+    ``MailIndex.add`` says why the two are kept apart)."""
+    out = []
+    for place, folder, locator, data, whole in batch:
+        mail = _safely(parse_mail, place, folder, data) if whole else None
+        if isinstance(mail, Mail):
+            out.append((place, locator, headers_only(mail), mail))
+        else:
+            out.append((place, locator, _safely(parse_headers, place, folder, data), None))
+    return out
 
 
 def _parse_batch(batch: list[tuple]) -> list[tuple[int, str, Mail | str]]:
