@@ -221,6 +221,42 @@ def test_a_one_part_message_keeps_lines_that_look_like_mime_boundaries():
     assert "Still text." in parse_mail("m", "", no_separator).text  # not parsed the quick way; still all there
 
 
+def test_the_parser_is_handed_only_the_headers_read():
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    from ftcook.mail.message import READ_HEADERS, parse_headers, slim_headers
+
+    transport = b"".join(b"Received: from relay%d.example by mx.example\n\t(Postfix) with ESMTPS; Mon, 3 Mar 2025\n"
+                         b"X-Spam-Score: %d\nDKIM-Signature: v=1; a=rsa-sha256;\n b=abc%d\n" % (i, i, i)
+                         for i in range(15))
+    read = b"".join(b"%s: value of %s\n" % (name.title().encode(), name.encode()) for name in READ_HEADERS)
+    head = transport[:200].split(b"\n\t")[0] + b"\n" + read.replace(b"To: ", b"TO: ") + transport + b"\n"
+    slim = slim_headers(head)
+    assert len(slim) < len(head) / 4 and b"Received" not in slim and b"DKIM" not in slim
+    parser = BytesHeaderParser(policy=compat32)
+    whole, kept = parser.parsebytes(head), parser.parsebytes(slim)
+    assert [(k.lower(), v) for k, v in kept.items()] == [(k.lower(), v) for k, v in whole.items()
+                                                        if k.lower() in READ_HEADERS]
+    assert parse_headers("m", "", head + b"body\n") == parse_headers("m", "", slim + b"body\n")
+    # left as they are: a line the parser would take for the start of the body, and a block with none of them
+    odd = b"X-A: 1\nnot a header line\nFrom: bob@example.com\n\n"
+    assert slim_headers(odd) == odd and parse_headers("m", "", odd + b"x").sender == ""
+    assert slim_headers(b"X-A: 1\nX-B: 2\n\n") == b"X-A: 1\nX-B: 2\n\n"
+    crlf = b"X-A: 1\r\nFrom: bob@example.com\r\n\r\n"
+    assert slim_headers(crlf) == b"From: bob@example.com\r\n\r\n"
+    # every header the module asks for is one the parser is handed
+    import inspect
+    import re
+
+    from ftcook.mail import message
+
+    source = inspect.getsource(message)
+    asked = {name for pair in re.findall(r'\.get\("([a-z-]+)"\)|header\(\w+, "([a-z-]+)"\)', source) for name in pair
+             if name} | set(message._SKIP_HEADERS)
+    assert {"references", "in-reply-to", "list-id", "from"} <= asked <= set(READ_HEADERS)
+
+
 def test_mailbox_formats_and_several_sources_at_once(tmp_path):
     first = [compose(BOB, ME, "Q", "Question one?", msgid="1@x"),
              compose(ME, BOB, "Re: Q", "Answer one.", msgid="2@x", in_reply_to="1@x")]

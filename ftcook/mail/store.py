@@ -64,16 +64,19 @@ class MailIndex:
 
     def use_whole(self, positions: list[int]) -> list[int]:
         """The messages at ``positions`` read whole already replace their headers' ``Mail``; the positions of
-        the others, to be read whole now."""
-        rest = []
-        for pos in positions:
-            if not self.db.execute("UPDATE mail SET data = whole WHERE pos = ? AND whole IS NOT NULL", (pos,)).rowcount:
-                rest.append(pos)
+        the others, in order, to be read whole now."""
+        self.db.execute("CREATE TEMP TABLE needed(pos INTEGER PRIMARY KEY)")
+        self.db.executemany("INSERT INTO needed VALUES (?)", ((pos,) for pos in positions))
+        self.db.execute("UPDATE mail SET data = whole WHERE whole IS NOT NULL AND pos IN (SELECT pos FROM needed)")
+        rest = [pos for (pos,) in self.db.execute("SELECT pos FROM needed JOIN mail USING (pos) WHERE whole IS NULL "
+                                                  "ORDER BY pos")]
+        self.db.execute("DROP TABLE needed")
         return rest
 
-    def update(self, pos: int, mail: Mail) -> None:
-        """The message read whole replaces what its headers said."""
-        self.db.execute("UPDATE mail SET data = ? WHERE pos = ?", (orjson.dumps(mail.to_dict()), pos))
+    def update(self, read: list[tuple[int, Mail]]) -> None:
+        """The messages read whole, by position, replace what their headers said."""
+        self.db.executemany("UPDATE mail SET data = ? WHERE pos = ?",
+                            [(orjson.dumps(mail.to_dict()), pos) for pos, mail in read])
 
     def locator(self, pos: int) -> tuple[str, str, list]:
         return tuple(orjson.loads(self.db.execute("SELECT locator FROM mail WHERE pos = ?", (pos,)).fetchone()[0]))
@@ -93,9 +96,12 @@ class MailIndex:
         """Index the columns once everything is in (faster than indexing while inserting)."""
         self.db.executescript("CREATE INDEX mail_msgid ON mail(msgid, pos); CREATE INDEX mail_topic ON mail(topic);")
 
-    def all(self) -> Iterator[tuple[int, bool, Mail]]:
-        for pos, mine, data in self.db.execute("SELECT pos, mine, data FROM mail ORDER BY pos"):
-            yield pos, bool(mine), _mail(data)
+    def all(self) -> Iterator[tuple[int, bool, Mail, int | None]]:
+        """(position, yours?, Mail, where its Message-ID is first seen) of every message, in order."""
+        rows = self.db.execute("SELECT pos, mine, data, first FROM mail LEFT JOIN (SELECT msgid, min(pos) AS first "
+                               "FROM mail GROUP BY msgid) USING (msgid) ORDER BY pos")
+        for pos, mine, data, first in rows:
+            yield pos, bool(mine), _mail(data), first
 
     def count_mine(self) -> int:
         return self.db.execute("SELECT count(*) FROM mail WHERE mine = 1").fetchone()[0]
@@ -125,4 +131,7 @@ class MailIndex:
 
 
 def _mail(data: bytes) -> Mail:
-    return Mail(**{k: [tuple(x) for x in v] if k in ("to", "cc") else v for k, v in orjson.loads(data).items()})
+    fields = orjson.loads(data)
+    fields["to"] = [tuple(x) for x in fields["to"]]
+    fields["cc"] = [tuple(x) for x in fields["cc"]]
+    return Mail(**fields)

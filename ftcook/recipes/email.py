@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import islice
 from pathlib import Path
 from typing import Iterator, Literal
 
@@ -129,12 +130,11 @@ class Email(Recipe):
                 raise ask_who(sources, f"None of the {self._counts['messages']:,} messages is from {addresses}. ")
             closings = learn_closings(m.text for m in index.mine() if not m.skip or m.skip in LIST_SKIPS)
             self._counts["closing_blocks_learned"] = len(closings)
-            self._me_name = self._name(index)
-            for pos, mine, mail in index.all():
+            for pos, mine, mail, first in index.all():
                 if pos in broken:
                     yield broken[pos]
                     continue
-                yield self._item(pos, mine, mail, index, closings)
+                yield self._item(pos, mine, mail, first, index, closings)
 
     # --- reading ----------------------------------------------------------------------------------------------
 
@@ -146,15 +146,20 @@ class Email(Recipe):
         jobs = self.options.jobs or helper_processes() + 1
         workers = 0 if jobs == 1 else jobs
         pos = 0
+        names: Counter[str] = Counter()  # of your messages: the name you sign with
         for batch in ordered_map(_scan_batch, _batches(boxes, self.me), workers):
             for place, locator, result, whole in batch:
                 if isinstance(result, str):
                     broken[pos] = Skip(place, "broken_message", detail=result)
                     index.add(pos, Mail(place, "", None, "", ""), False, locator)
                 else:
-                    index.add(pos, result, self.me(result.sender), locator, whole)
+                    mine = self.me(result.sender)
+                    index.add(pos, result, mine, locator, whole)
+                    if mine and result.sender_name:
+                        names[result.sender_name] += 1
                 pos += 1
         index.finish()
+        self._me_name = names.most_common(1)[0][0] if names else ""
         self._counts["messages"] = pos
         needed = self._needed(index)
         self._counts["messages_read_whole"] = len(needed)
@@ -162,8 +167,7 @@ class Email(Recipe):
             for at, place, result in batch:
                 if isinstance(result, str):
                     broken[at] = Skip(place, "broken_message", detail=result)
-                else:
-                    index.update(at, result)
+            index.update([(at, result) for at, _, result in batch if not isinstance(result, str)])
         return broken
 
     def _needed(self, index: MailIndex) -> list[int]:
@@ -175,9 +179,10 @@ class Email(Recipe):
                 continue
             needed.add(pos)
             ids = [mail.in_reply_to, *reversed(mail.references)]
-            found = [p for p in (index.first_pos(i) for i in ids if i) if p is not None]
+            # In-Reply-To's and the newest reference's (if that one is empty): the others are never used
+            found = list(islice((p for p in (index.first_pos(i) for i in ids if i) if p is not None), 2))
             if found:
-                needed.update(found[:2])  # In-Reply-To's and the newest reference's (if that one is empty)
+                needed.update(found)
                 self._ancestors(index, found[0], needed)
             elif is_reply_subject(mail.subject) or mail.in_reply_to or mail.references:
                 needed.update(p for p, _ in index.topic_positions(mail.subject, pos, MAX_MATCH_CANDIDATES))
@@ -192,14 +197,11 @@ class Email(Recipe):
                 return
             needed.add(pos)
 
-    def _name(self, index: MailIndex) -> str:
-        names = Counter(m.sender_name for m in index.mine() if m.sender_name)
-        return names.most_common(1)[0][0] if names else ""
-
     # --- one message --------------------------------------------------------------------------------------------
 
-    def _item(self, pos: int, mine: bool, mail: Mail, index: MailIndex, closings: list[str]) -> dict | Skip:
-        skip = self._skip(pos, mine, mail, index)
+    def _item(self, pos: int, mine: bool, mail: Mail, first: int | None, index: MailIndex, closings: list[str]
+              ) -> dict | Skip:
+        skip = self._skip(pos, mine, mail, first)
         if skip is not None:
             return skip
         if is_patch(mail.subject, mail.text):
@@ -221,10 +223,10 @@ class Email(Recipe):
         self._counts["initiated"] += 1
         return self._record(mail, text, "initiated")
 
-    def _skip(self, pos: int, mine: bool, mail: Mail, index: MailIndex) -> Skip | None:
-        """Why a message is not an example of yours, before its text is looked at: a second copy, a skip its
-        headers gave (list headers only for other people's mail), or someone else's message."""
-        first = index.first_pos(mail.message_id)
+    def _skip(self, pos: int, mine: bool, mail: Mail, first: int | None) -> Skip | None:
+        """Why a message is not an example of yours, before its text is looked at: a second copy (``first``:
+        where its Message-ID is first seen), a skip its headers gave (list headers only for other people's mail),
+        or someone else's message."""
         if first is not None and first < pos:
             return Skip(mail.place, "duplicate_message", detail=f"Message-ID <{mail.message_id}>")
         if mail.skip and not (mine and mail.skip in LIST_SKIPS):
