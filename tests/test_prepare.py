@@ -20,14 +20,15 @@ FILES = ("train.jsonl", "valid.jsonl", "skipped.jsonl", "manifest.json")
 
 @pytest.fixture
 def helpers_early(monkeypatch):
-    """Helpers from the fourth item on, two items a batch; counts the helper processes' batches."""
+    """Helpers from the fourth item on, two items a batch; counts the batches (a helper's, or this process's when
+    the helpers are behind)."""
     monkeypatch.setattr(prepare, "PARALLEL_FROM", 3)
     monkeypatch.setattr(prepare, "BATCH_ITEMS", 2)
     batches = []
     real = prepare.ordered_map
 
-    def counting(fn, items, workers, setup=()):
-        for result in real(fn, items, workers, setup):
+    def counting(fn, items, workers, setup=(), share=False):
+        for result in real(fn, items, workers, setup, share):
             batches.append(len(result))
             yield result
 

@@ -110,6 +110,15 @@ class MailIndex:
         for (data,) in self.db.execute("SELECT data FROM mail WHERE mine = 1 ORDER BY pos"):
             yield _mail(data)
 
+    def first_positions(self, message_ids: set[str]) -> dict[str, int]:
+        """Where each of ``message_ids`` that is in the index is first seen: one query for all of them."""
+        self.db.execute("CREATE TEMP TABLE ids(msgid TEXT PRIMARY KEY)")
+        self.db.executemany("INSERT INTO ids VALUES (?)", ((i,) for i in message_ids))
+        found = dict(self.db.execute("SELECT ids.msgid, min(pos) FROM ids JOIN mail ON mail.msgid = ids.msgid "
+                                     "GROUP BY ids.msgid"))
+        self.db.execute("DROP TABLE ids")
+        return found
+
     def first_pos(self, message_id: str | None) -> int | None:
         """Where a Message-ID is first seen (a later copy is a duplicate)."""
         if not message_id:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import islice
 from pathlib import Path
 from typing import Iterator, Literal
 
@@ -41,6 +40,7 @@ _ADDRESS = re.compile(rb"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
 BATCH_MESSAGES = 400
 REREAD_BATCH = 400  # messages a helper reads and parses at once in the second pass (50: 4 % slower, small mail)
 MAX_MATCH_CANDIDATES = 200
+NEEDED_CHUNK = 10_000  # your messages whose threads are looked up at once (their Message-IDs are held meanwhile)
 
 
 class Email(Recipe):
@@ -174,19 +174,25 @@ class Email(Recipe):
         """Positions of the messages to read whole: yours (not skipped by their headers), the messages they
         answer (by Message-ID, or candidates by subject), and earlier thread messages for ``context``."""
         needed: set[int] = set()
-        for pos, mail in index.mine_positions():
-            if mail.skip and mail.skip not in LIST_SKIPS:
-                continue
-            needed.add(pos)
-            ids = [mail.in_reply_to, *reversed(mail.references)]
-            # In-Reply-To's and the newest reference's (if that one is empty): the others are never used
-            found = list(islice((p for p in (index.first_pos(i) for i in ids if i) if p is not None), 2))
-            if found:
-                needed.update(found)
-                self._ancestors(index, found[0], needed)
-            elif is_reply_subject(mail.subject) or mail.in_reply_to or mail.references:
-                needed.update(p for p, _ in index.topic_positions(mail.subject, pos, MAX_MATCH_CANDIDATES))
+        for chunk in batched(index.mine_positions(), lambda _: 1, NEEDED_CHUNK):
+            chunk = [(pos, mail) for pos, mail in chunk if not mail.skip or mail.skip in LIST_SKIPS]
+            first = index.first_positions({i for _, mail in chunk for i in (mail.in_reply_to, *mail.references) if i})
+            for pos, mail in chunk:
+                self._answered(index, pos, mail, first, needed)
         return sorted(needed)
+
+    def _answered(self, index: MailIndex, pos: int, mail: Mail, first: dict[str, int], needed: set[int]) -> None:
+        """Into ``needed``: your message at ``pos`` and what it answers (``first``: where Message-IDs are first
+        seen)."""
+        needed.add(pos)
+        ids = [mail.in_reply_to, *reversed(mail.references)]
+        # In-Reply-To's and the newest reference's (if that one is empty): the others are never used
+        found = [first[i] for i in ids if i in first][:2]
+        if found:
+            needed.update(found)
+            self._ancestors(index, found[0], needed)
+        elif is_reply_subject(mail.subject) or mail.in_reply_to or mail.references:
+            needed.update(p for p, _ in index.topic_positions(mail.subject, pos, MAX_MATCH_CANDIDATES))
 
     def _ancestors(self, index: MailIndex, pos: int, needed: set[int]) -> None:
         for _ in range(self.options.context):
