@@ -62,14 +62,14 @@ class MailIndex:
                          orjson.dumps([mail.place, mail.folder, locator]),
                          orjson.dumps(whole.to_dict()) if whole is not None else None))
 
-    def use_whole(self, positions: list[int]) -> list[int]:
-        """The messages at ``positions`` read whole already replace their headers' ``Mail``; the positions of
-        the others, in order, to be read whole now."""
+    def use_whole(self, positions: list[int]) -> list[tuple[int, list]]:
+        """The messages at ``positions`` read whole already replace their headers' ``Mail``; the others, to be
+        read whole now, in order: (position, [place, folder, locator])."""
         self.db.execute("CREATE TEMP TABLE needed(pos INTEGER PRIMARY KEY)")
         self.db.executemany("INSERT INTO needed VALUES (?)", ((pos,) for pos in positions))
         self.db.execute("UPDATE mail SET data = whole WHERE whole IS NOT NULL AND pos IN (SELECT pos FROM needed)")
-        rest = [pos for (pos,) in self.db.execute("SELECT pos FROM needed JOIN mail USING (pos) WHERE whole IS NULL "
-                                                  "ORDER BY pos")]
+        rest = [(pos, orjson.loads(locator)) for pos, locator in self.db.execute(
+            "SELECT pos, locator FROM needed JOIN mail USING (pos) WHERE whole IS NULL ORDER BY pos")]
         self.db.execute("DROP TABLE needed")
         return rest
 
@@ -77,9 +77,6 @@ class MailIndex:
         """The messages read whole, by position, replace what their headers said."""
         self.db.executemany("UPDATE mail SET data = ? WHERE pos = ?",
                             [(orjson.dumps(mail.to_dict()), pos) for pos, mail in read])
-
-    def locator(self, pos: int) -> tuple[str, str, list]:
-        return tuple(orjson.loads(self.db.execute("SELECT locator FROM mail WHERE pos = ?", (pos,)).fetchone()[0]))
 
     def at(self, pos: int) -> Mail:
         return _mail(self.db.execute("SELECT data FROM mail WHERE pos = ?", (pos,)).fetchone()[0])

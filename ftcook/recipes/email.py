@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import groupby
 from pathlib import Path
 from typing import Iterator, Literal
 
@@ -163,7 +164,7 @@ class Email(Recipe):
         self._counts["messages"] = pos
         needed = self._needed(index)
         self._counts["messages_read_whole"] = len(needed)
-        for batch in ordered_map(_parse_batch, _reread(boxes, index, index.use_whole(needed)), workers):
+        for batch in ordered_map(_parse_batch, _reread(boxes, index.use_whole(needed)), workers):
             for at, place, result in batch:
                 if isinstance(result, str):
                     broken[at] = Skip(place, "broken_message", detail=result)
@@ -336,12 +337,12 @@ def _from_me(data: bytes, end: int, me: Me) -> bool:
     return line is not None and any(me(address.decode()) for address in _ADDRESS.findall(line.group(1)))
 
 
-def _reread(boxes: list[MailSource], index: MailIndex, positions: list[int]) -> Iterator[list[tuple]]:
-    """(position, place, folder, mailbox, locator, bytes or None) of the messages at ``positions``, in batches.
-    Helpers read files and seekable mboxes themselves (None: read it there); gzip mboxes are decompressed here."""
+def _reread(boxes: list[MailSource], located: list[tuple[int, list]]) -> Iterator[list[tuple]]:
+    """(position, place, folder, mailbox, locator, bytes or None) of the messages ``located`` ((position, (place,
+    folder, locator)), in order), in batches. Helpers read files and seekable mboxes themselves (None: read it
+    there); gzip mboxes are decompressed here."""
     by_box: dict[int, list[tuple]] = {}
-    for pos in positions:
-        place, folder, locator = index.locator(pos)
+    for pos, (place, folder, locator) in located:
         by_box.setdefault(locator[0], []).append((pos, place, folder, tuple(locator[1:])))
     return batched(_reread_rows(boxes, by_box), lambda row: 1, REREAD_BATCH)
 
@@ -372,12 +373,14 @@ def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Mail | str, Mail |
 
 
 def _parse_batch(batch: list[tuple]) -> list[tuple[int, str, Mail | str]]:
-    """Runs in a helper process: each message read whole, or why it cannot be."""
+    """Runs in a helper process: each message read whole, or why it cannot be. The messages of one file to read
+    here are read in one go (``read_again``: in file order, one open)."""
     out = []
-    for pos, place, folder, box, locator, data in batch:
-        if data is None:
-            data = next(read_again(box, [locator]))
-        out.append((pos, place, _safely(parse_mail, place, folder, data)))
+    for (box, unread), rows in groupby(batch, key=lambda row: (row[3], row[5] is None)):
+        rows = list(rows)
+        read = read_again(box, [row[4] for row in rows]) if unread else (row[5] for row in rows)
+        for (pos, place, folder, *_), data in zip(rows, read):
+            out.append((pos, place, _safely(parse_mail, place, folder, data)))
     return out
 
 
