@@ -7,7 +7,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import orjson
 
@@ -29,6 +29,29 @@ def topic(subject: str) -> str:
 
 def is_reply_subject(subject: str) -> bool:
     return bool(_REPLY.match(subject))
+
+
+class Stored(NamedTuple):
+    """A message as the index keeps it, made where it was parsed (a helper process sends bytes, which cost next
+    to nothing to pass, rather than ``Mail`` objects): what the index finds it by, who wrote it, its headers'
+    ``Mail`` and, when it was read whole, that ``Mail``, serialised."""
+
+    msgid: str | None
+    topic: str
+    sender: str
+    sender_name: str
+    data: bytes
+    where: bytes  # [place, folder, locator]
+    whole: bytes | None = None
+
+
+def stored(mail: Mail, locator: tuple, whole: Mail | None = None) -> Stored:
+    return Stored(mail.message_id, topic(mail.subject), mail.sender, mail.sender_name, serialised(mail),
+                  orjson.dumps([mail.place, mail.folder, locator]), serialised(whole) if whole is not None else None)
+
+
+def serialised(mail: Mail) -> bytes:
+    return orjson.dumps(mail.to_dict())
 
 
 class MailIndex:
@@ -54,13 +77,12 @@ class MailIndex:
             self.db = None
             os.unlink(self.path)
 
-    def add(self, pos: int, mail: Mail, mine: bool, locator: tuple = (), whole: Mail | None = None) -> None:
-        """``mail`` as its headers say; ``whole``, when it was read whole already, is kept aside: it replaces
-        ``mail`` only if the dataset needs it (``use_whole``), so what is used never depends on when it was read."""
+    def add(self, pos: int, message: "Stored", mine: bool) -> None:
+        """A message as its headers say; the message read whole, when it was, is kept aside: it replaces the
+        headers' ``Mail`` only if the dataset needs it (``use_whole``), so what is used never depends on when it
+        was read."""
         self.db.execute("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (pos, mail.message_id, topic(mail.subject), int(mine), orjson.dumps(mail.to_dict()),
-                         orjson.dumps([mail.place, mail.folder, locator]),
-                         orjson.dumps(whole.to_dict()) if whole is not None else None))
+                        (pos, message.msgid, message.topic, int(mine), message.data, message.where, message.whole))
 
     def use_whole(self, positions: list[int]) -> list[tuple[int, list]]:
         """The messages at ``positions`` read whole already replace their headers' ``Mail``; the others, to be
@@ -73,10 +95,9 @@ class MailIndex:
         self.db.execute("DROP TABLE needed")
         return rest
 
-    def update(self, read: list[tuple[int, Mail]]) -> None:
-        """The messages read whole, by position, replace what their headers said."""
-        self.db.executemany("UPDATE mail SET data = ? WHERE pos = ?",
-                            [(orjson.dumps(mail.to_dict()), pos) for pos, mail in read])
+    def update(self, read: list[tuple[int, bytes]]) -> None:
+        """The messages read whole (``serialised``), by position, replace what their headers said."""
+        self.db.executemany("UPDATE mail SET data = ? WHERE pos = ?", [(data, pos) for pos, data in read])
 
     def at(self, pos: int) -> Mail:
         return _mail(self.db.execute("SELECT data FROM mail WHERE pos = ?", (pos,)).fetchone()[0])

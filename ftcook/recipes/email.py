@@ -26,7 +26,7 @@ from ftcook.mail.message import (LIST_SKIPS, BrokenMessage, Mail, header_end, he
                                  parse_mail)
 from ftcook.mail.patch import commit_message, is_patch
 from ftcook.mail.sources import MailSource, discover, messages, read_again
-from ftcook.mail.store import MailIndex, is_reply_subject
+from ftcook.mail.store import MailIndex, Stored, is_reply_subject, serialised, stored
 from ftcook.parallel import batched, helper_processes, ordered_map
 from ftcook.pipeline.ledger import Skip
 from ftcook.plugins import hookimpl
@@ -149,13 +149,13 @@ class Email(Recipe):
         pos = 0
         names: Counter[str] = Counter()  # of your messages: the name you sign with
         for batch in ordered_map(_scan_batch, _batches(boxes, self.me), workers):
-            for place, locator, result, whole in batch:
+            for place, locator, result in batch:
                 if isinstance(result, str):
                     broken[pos] = Skip(place, "broken_message", detail=result)
-                    index.add(pos, Mail(place, "", None, "", ""), False, locator)
+                    index.add(pos, stored(Mail(place, "", None, "", ""), locator), False)
                 else:
                     mine = self.me(result.sender)
-                    index.add(pos, result, mine, locator, whole)
+                    index.add(pos, result, mine)
                     if mine and result.sender_name:
                         names[result.sender_name] += 1
                 pos += 1
@@ -358,7 +358,7 @@ def _reread_rows(boxes: list[MailSource], by_box: dict[int, list[tuple]]) -> Ite
             yield pos, place, folder, box, locator, data
 
 
-def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Mail | str, Mail | None]]:
+def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Stored | str]]:
     """Runs in a helper process: the headers of each message (or why they cannot be read), and the message read
     whole when it came whole and can be read (else it is read again if needed, and a broken body reported then;
     ``MailIndex.add`` says why the two are kept apart)."""
@@ -366,13 +366,14 @@ def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Mail | str, Mail |
     for place, folder, locator, data, whole in batch:
         mail = _safely(parse_mail, place, folder, data) if whole else None
         if isinstance(mail, Mail):
-            out.append((place, locator, headers_only(mail), mail))
+            out.append((place, locator, stored(headers_only(mail), locator, mail)))
         else:
-            out.append((place, locator, _safely(parse_headers, place, folder, data), None))
+            head = _safely(parse_headers, place, folder, data)
+            out.append((place, locator, head if isinstance(head, str) else stored(head, locator)))
     return out
 
 
-def _parse_batch(batch: list[tuple]) -> list[tuple[int, str, Mail | str]]:
+def _parse_batch(batch: list[tuple]) -> list[tuple[int, str, bytes | str]]:
     """Runs in a helper process: each message read whole, or why it cannot be. The messages of one file to read
     here are read in one go (``read_again``: in file order, one open)."""
     out = []
@@ -380,7 +381,8 @@ def _parse_batch(batch: list[tuple]) -> list[tuple[int, str, Mail | str]]:
         rows = list(rows)
         read = read_again(box, [row[4] for row in rows]) if unread else (row[5] for row in rows)
         for (pos, place, folder, *_), data in zip(rows, read):
-            out.append((pos, place, _safely(parse_mail, place, folder, data)))
+            mail = _safely(parse_mail, place, folder, data)
+            out.append((pos, place, mail if isinstance(mail, str) else serialised(mail)))
     return out
 
 
