@@ -221,6 +221,18 @@ def test_a_one_part_message_keeps_lines_that_look_like_mime_boundaries():
     assert "Still text." in parse_mail("m", "", no_separator).text  # not parsed the quick way; still all there
 
 
+def test_format_flowed_and_named_text_parts():
+    head = b"From: Bob <bob@example.com>\nSubject: x\nMessage-ID: <1@x>\nContent-Type: text/plain; charset=utf-8"
+    flowed = parse_mail("m", "", head + b'; FORMAT="Flowed"; DelSp=Yes\n\nThis line goes \non here.\n')
+    assert flowed.text == "This line goeson here."  # DelSp: the space before the break is the client's
+    kept = parse_mail("m", "", head + b"; format=flowed\n\nThis line goes \non here.\n")
+    assert kept.text == "This line goes on here."
+    file = parse_mail("m", "", head + b'; Name="notes.txt"\n\nA file, not a message.\n')
+    assert file.skip == "no_text_part" and not file.text  # a named text part is an attachment
+    encoded = parse_mail("m", "", head + b"; name*=utf-8''n%C3%B6tes.txt\n\nA file.\n")
+    assert encoded.skip == "no_text_part"
+
+
 def test_the_parser_is_handed_only_the_headers_read():
     from email.parser import BytesHeaderParser
     from email.policy import compat32

@@ -428,7 +428,7 @@ def _body(msg: Message) -> tuple[str | None, bool, str]:
     """(text, from HTML?, quoted text taken out of the HTML); text is None without a text part."""
     plain = html = None
     for part in _parts(msg):
-        if part.get_content_disposition() == "attachment" or part.get_filename():
+        if part.get_content_disposition() == "attachment" or (_may_have(part, "name") and part.get_filename()):
             continue
         kind = part.get_content_type()
         if kind == "text/plain" and plain is None:
@@ -452,9 +452,16 @@ def _decode_part(part: Message) -> str:
     if data is None:
         return ""
     text = decode_text(data, part.get_content_charset())
-    if (part.get_param("format") or "").lower() == "flowed":
+    if _may_have(part, "format") and (part.get_param("format") or "").lower() == "flowed":
         text = _unflow(text, (part.get_param("delsp") or "").lower() == "yes")
     return text
+
+
+def _may_have(part: Message, param: str) -> bool:
+    """Whether the part's Content-Type or Content-Disposition could hold the parameter ``param`` (its name is in
+    them): the stdlib parses a header's parameters again on every question, most of which this answers."""
+    return any(param in str(value).lower() for value in (part.get("content-type"), part.get("content-disposition"))
+               if value is not None)
 
 
 def _unflow(text: str, delsp: bool) -> str:
