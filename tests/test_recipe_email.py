@@ -237,7 +237,7 @@ def test_the_parser_is_handed_only_the_headers_read():
     from email.parser import BytesHeaderParser
     from email.policy import compat32
 
-    from ftcook.mail.message import READ_HEADERS, parse_headers, slim_headers
+    from ftcook.mail.message import READ_HEADERS, parse_headers, read_headers, slim_headers
 
     transport = b"".join(b"Received: from relay%d.example by mx.example\n\t(Postfix) with ESMTPS; Mon, 3 Mar 2025\n"
                          b"X-Spam-Score: %d\nDKIM-Signature: v=1; a=rsa-sha256;\n b=abc%d\n" % (i, i, i)
@@ -251,6 +251,10 @@ def test_the_parser_is_handed_only_the_headers_read():
     assert [(k.lower(), v) for k, v in kept.items()] == [(k.lower(), v) for k, v in whole.items()
                                                         if k.lower() in READ_HEADERS]
     assert parse_headers("m", "", head + b"body\n") == parse_headers("m", "", slim + b"body\n")
+    folded = b"Subject:\r\n  wrapped\r\nFrom:   Bob\r\n <bob@x.org>\r\nTO: caf\xc3\xa9 <c@x.org>\r\n\r\n"
+    for block in (head, folded, head.replace(b"\n", b"\r\n")):  # stored as the stdlib parser stores them
+        assert read_headers(block).items() == [(k, v) for k, v in parser.parsebytes(block).items()
+                                               if k.lower() in READ_HEADERS]
     # left as they are: a line the parser would take for the start of the body, and a block with none of them
     odd = b"X-A: 1\nnot a header line\nFrom: bob@example.com\n\n"
     assert slim_headers(odd) == odd and parse_headers("m", "", odd + b"x").sender == ""

@@ -60,8 +60,8 @@ READ_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-t
 _READ_FIELD = re.compile(rb"\n(?:" + b"|".join(re.escape(n.encode()) for n in READ_HEADERS) + rb"):")
 _FIELD = re.compile(rb"[^\n]*(?:\n[ \t][^\n]*)*\n")  # a field with its continuation lines
 #: a header block the stdlib parser reads field by field to its blank line (names without spaces, continuation
-#: lines after a field), which is what makes leaving fields out safe
-_PLAIN_BLOCK = re.compile(rb"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)+\r?\n?")
+#: lines after a field, no carriage return but before a line feed), which is what makes leaving fields out safe
+_PLAIN_BLOCK = re.compile(rb"(?:[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)+\r?\n?")
 
 
 class BrokenMessage(Exception):
@@ -97,7 +97,7 @@ def parse_headers(place: str, folder: str, data: bytes) -> Mail:
     show. Several times faster than ``parse_mail``; the email recipe reads bodies only of the messages it uses."""
     end = header_end(data)
     try:
-        msg = _HEADER_PARSER.parsebytes(slim_headers(data[:end]))
+        msg = read_headers(data[:end])
     except Exception as error:
         raise BrokenMessage(f"its headers cannot be parsed ({type(error).__name__}: {error})") from None
     if not msg.keys() or not data.strip():
@@ -152,7 +152,7 @@ def _one_part(data: bytes, end: int) -> Message | None:
     is not that simple (a message/* type, or a line that is not a header before the blank line); ``parse_mail``
     then parses it whole."""
     try:
-        msg = _HEADER_PARSER.parsebytes(slim_headers(data[:end]))
+        msg = read_headers(data[:end])
     except Exception:
         return None
     if msg.get_payload() or msg.get_content_maintype() in ("multipart", "message") or not msg.keys():
@@ -166,7 +166,7 @@ def _parse_text_part(place: str, folder: str, data: bytes) -> Mail | None:
     parsed by the stdlib (the parts are found as ``slim`` finds them). None when the message is not multipart or
     its structure is unusual; ``parse_mail`` then parses it whole."""
     end = header_end(data)
-    top = _HEADER_PARSER.parsebytes(slim_headers(data[:end]))
+    top = read_headers(data[:end])
     if not top.get_content_type().startswith("multipart/") or not top.keys():
         return None
     leaves = _leaf_parts(data, end)
@@ -241,10 +241,31 @@ def slim_headers(head: bytes) -> bytes:
     >>> slim_headers(b"Received: from a\\n\\tby b\\nFrom: Bob <bob@x>\\nX-Spam: no\\nSubject: Hi\\n\\n")
     b'From: Bob <bob@x>\\nSubject: Hi\\n\\n'
     """
+    kept = _read_fields(head)
+    return b"".join(kept) + (b"\r\n" if head.endswith(b"\r\n\r\n") else b"\n") if kept else head
+
+
+def read_headers(head: bytes) -> Message:
+    """The headers of ``READ_HEADERS`` in a header block as the stdlib's header parser (compat32) gives them: a
+    plain block's fields are stored one by one as the parser would store them (name, value after its colon
+    without leading blanks, continuation lines as they are, no line end); any other block is parsed by the
+    stdlib."""
+    kept = _read_fields(head)
+    if not kept:
+        return _HEADER_PARSER.parsebytes(head)
+    msg = Message(policy=compat32)
+    for one in kept:
+        name, _, value = one.decode("ascii", "surrogateescape").partition(":")
+        msg[name] = value.lstrip(" \t").rstrip("\r\n")
+    msg.set_payload("")
+    return msg
+
+
+def _read_fields(head: bytes) -> list[bytes] | None:
+    """The fields of ``READ_HEADERS`` in a plain header block, in order; None when the block is not plain."""
     if not _PLAIN_BLOCK.fullmatch(head):
-        return head
-    kept = b"".join(_FIELD.match(head, found.start()).group(0) for found in _READ_FIELD.finditer(b"\n" + head.lower()))
-    return kept + (b"\r\n" if head.endswith(b"\r\n\r\n") else b"\n") if kept else head
+        return None
+    return [_FIELD.match(head, found.start()).group(0) for found in _READ_FIELD.finditer(b"\n" + head.lower())]
 
 
 def header_end(data: bytes) -> int:
