@@ -261,6 +261,11 @@ def test_the_parser_is_handed_only_the_headers_read():
     assert slim_headers(b"X-A: 1\nX-B: 2\n\n") == b"X-A: 1\nX-B: 2\n\n"
     crlf = b"X-A: 1\r\nFrom: bob@example.com\r\n\r\n"
     assert slim_headers(crlf) == b"From: bob@example.com\r\n\r\n"
+    mixed = b"X-A: 1\nFrom: bob@example.com\n\r\n"  # LF fields, a CRLF blank line (seen in the SpamAssassin corpus)
+    assert slim_headers(mixed) == b"From: bob@example.com\n\n"
+    for odd in (b"X-A: 1\nFrom: a\rb@example.com\n\n", b" X-A: 1\nFrom: b@x.org\n\n", b"X-A: 1\n\nFrom: b@x.org\n\n",
+                b"From: b@x.org"):  # a lone carriage return, a continuation first, a blank line inside, no line end
+        assert slim_headers(odd) == odd
     # every header the module asks for is one the parser is handed
     import inspect
     import re

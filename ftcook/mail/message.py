@@ -59,9 +59,8 @@ READ_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-t
 #: search for a literal newline first: several times faster than a case-insensitive ``^`` on every byte)
 _READ_FIELD = re.compile(rb"\n(?:" + b"|".join(re.escape(n.encode()) for n in READ_HEADERS) + rb"):")
 _FIELD = re.compile(rb"[^\n]*(?:\n[ \t][^\n]*)*\n")  # a field with its continuation lines
-#: a header block the stdlib parser reads field by field to its blank line (names without spaces, continuation
-#: lines after a field, no carriage return but before a line feed), which is what makes leaving fields out safe
-_PLAIN_BLOCK = re.compile(rb"(?:[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)+\r?\n?")
+_FIELD_NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")  # as the stdlib parser tells a field from the body
+_NOT_A_FIELD = re.compile(rb"\n(?![ \t]|[\x21-\x39\x3b-\x7e]+:)")  # a line that neither starts nor continues one
 
 
 class BrokenMessage(Exception):
@@ -263,9 +262,21 @@ def read_headers(head: bytes) -> Message:
 
 def _read_fields(head: bytes) -> list[bytes] | None:
     """The fields of ``READ_HEADERS`` in a plain header block, in order; None when the block is not plain."""
-    if not _PLAIN_BLOCK.fullmatch(head):
+    if not _plain(head):
         return None
     return [_FIELD.match(head, found.start()).group(0) for found in _READ_FIELD.finditer(b"\n" + head.lower())]
+
+
+def _plain(head: bytes) -> bool:
+    """Whether the stdlib parser reads ``head`` field by field to its blank line, which is what makes leaving
+    fields out safe: every line starts a field (a name without spaces, then a colon) or continues one (a blank
+    first), each ends with a line feed, and no carriage return stands but before one."""
+    block = head[:-2] if head.endswith(b"\n\r\n") else head[:-1] if head.endswith(b"\n\n") else head
+    if not block.endswith(b"\n") or not _FIELD_NAME.match(block):
+        return False
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+        return False
+    return _NOT_A_FIELD.search(block, 0, len(block) - 1) is None
 
 
 def header_end(data: bytes) -> int:
