@@ -99,7 +99,7 @@ def parse_headers(place: str, folder: str, data: bytes) -> Mail:
         msg = read_headers(data[:end])
     except Exception as error:
         raise BrokenMessage(f"its headers cannot be parsed ({type(error).__name__}: {error})") from None
-    if not msg.keys() or not data.strip():
+    if not msg.keys() or not data or data.isspace():
         raise BrokenMessage("no mail headers (is this part of another message? the mbox may be cut)")
     mail = _from_headers(place, folder, msg, whole=False)
     mail.skip, mail.skip_detail = _header_skip(msg, mail, walk=False)
@@ -116,7 +116,7 @@ def headers_only(mail: Mail) -> Mail:
 def parse_mail(place: str, folder: str, data: bytes) -> Mail:
     """Read a whole message: headers, skip reasons, and its new and quoted text. Raises ``BrokenMessage`` when
     there is no message to read."""
-    if not data.strip():
+    if not data or data.isspace():  # (no copy of the message, as strip would make)
         raise BrokenMessage("empty message")
     end = header_end(data)
     if _MULTIPART.search(data, 0, end):
