@@ -208,7 +208,7 @@ def test_legacy_charsets_declared_undeclared_and_wrong(text, charset):
 
 
 def test_a_one_part_message_keeps_lines_that_look_like_mime_boundaries():
-    """Seen in the SpamAssassin corpus (81 of 15,089 messages): a "--]" quote style or a "-----^" compiler
+    """Seen in the SpamAssassin corpus (81 of its 6,046 messages): a "--]" quote style or a "-----^" compiler
     message in a plain-text mail is not a MIME part, and what follows it is part of the text."""
     text = ("The build stops here:\n-------------------------------^\n*** Exit 1\nStop.\n\n"
             "Can anyone suggest a way around this?\n\nJim")
