@@ -51,7 +51,7 @@ _ATTACHED = re.compile(rb"(?im)^content-disposition:\s*attachment")
 
 
 #: the headers this module reads (``msg.get``, ``header``, ``_SKIP_HEADERS``, the Content-* fields the stdlib reads
-#: for parts and payloads): ``slim_headers`` hands the stdlib parser only these
+#: for parts and payloads): ``read_headers`` reads only these
 READ_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references", "x-gmail-labels",
                 "auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "precedence", "list-id",
                 "list-post", "list-unsubscribe", "content-type", "content-transfer-encoding", "content-disposition")
@@ -231,24 +231,16 @@ def _from_headers(place: str, folder: str, msg: Message, whole: bool = True) -> 
     )
 
 
-def slim_headers(head: bytes) -> bytes:
-    """A header block with only the fields in ``READ_HEADERS``: received mail carries dozens of transport and
-    signature fields (Received, DKIM-Signature, ARC-*, X-*) that the stdlib would parse line by line for nothing.
-    ``head`` as it is when it is not a plain block of fields (the parser may read it differently) or has none of
-    them.
-
-    >>> slim_headers(b"Received: from a\\n\\tby b\\nFrom: Bob <bob@x>\\nX-Spam: no\\nSubject: Hi\\n\\n")
-    b'From: Bob <bob@x>\\nSubject: Hi\\n\\n'
-    """
-    kept = _read_fields(head)
-    return b"".join(kept) + (b"\r\n" if head.endswith(b"\r\n\r\n") else b"\n") if kept else head
-
-
 def read_headers(head: bytes) -> Message:
-    """The headers of ``READ_HEADERS`` in a header block as the stdlib's header parser (compat32) gives them: a
-    plain block's fields are stored one by one as the parser would store them (name, value after its colon
-    without leading blanks, continuation lines as they are, no line end); any other block is parsed by the
-    stdlib."""
+    """The headers of ``READ_HEADERS`` in a header block as the stdlib's header parser (compat32) gives them.
+    Received mail carries dozens of transport and signature fields (Received, DKIM-Signature, ARC-*, X-*) that
+    the parser would read line by line for nothing: a plain block's read fields are stored one by one as the
+    parser would store them (the name; the value after its colon without leading blanks, continuation lines as
+    they are, no line end); any other block, or one with none of them, is parsed by the stdlib whole.
+
+    >>> read_headers(b"Received: from a\\n\\tby b\\nFrom: Bob <bob@x>\\nX-Spam: no\\nSubject: Hi\\n\\n").items()
+    [('From', 'Bob <bob@x>'), ('Subject', 'Hi')]
+    """
     kept = _read_fields(head)
     if not kept:
         return _HEADER_PARSER.parsebytes(head)

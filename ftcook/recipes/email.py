@@ -33,15 +33,15 @@ from ftcook.plugins import hookimpl
 from ftcook.recipes.base import REGION_HELP, PhoneRegion, Recipe, RecipeOptions
 
 BATCH_BYTES = 2 * 1024 * 1024  # raw mail handed to a helper process at once
+BATCH_MESSAGES = 400
+REREAD_BATCH = 400  # messages a helper reads and parses at once in the second pass (50: 4 % slower, small mail)
+MAX_MATCH_CANDIDATES = 200
+NEEDED_CHUNK = 10_000  # your messages whose threads are looked up at once (their Message-IDs are held meanwhile)
 #: your messages up to this size are read whole in the first pass (the dataset needs them: reading them again would
 #: parse their headers twice); larger ones (attachments) and other people's are read again when needed
 WHOLE_BYTES = 32 * 1024
 _FROM_HEADER = re.compile(rb"(?im)^from:([^\r\n]*)")
 _ADDRESS = re.compile(rb"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
-BATCH_MESSAGES = 400
-REREAD_BATCH = 400  # messages a helper reads and parses at once in the second pass (50: 4 % slower, small mail)
-MAX_MATCH_CANDIDATES = 200
-NEEDED_CHUNK = 10_000  # your messages whose threads are looked up at once (their Message-IDs are held meanwhile)
 
 
 class Email(Recipe):
@@ -140,8 +140,9 @@ class Email(Recipe):
     # --- reading ----------------------------------------------------------------------------------------------
 
     def _index(self, boxes: list[MailSource], index: MailIndex) -> dict[int, Skip]:
-        """Two passes, both in helper processes: the headers of every message into the index, then the whole
-        of the messages the dataset needs (yours, and the ones they answer). Broken messages by position."""
+        """Two passes, both in helper processes: the headers of every message into the index (and your small
+        messages whole, kept aside), then the whole of the other messages the dataset needs (the ones yours
+        answer, your large ones). Broken messages by position."""
         broken: dict[int, Skip] = {}
         # this process only splits mailboxes and stores results while the helpers parse: one helper per core
         jobs = self.options.jobs or helper_processes() + 1
