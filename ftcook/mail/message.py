@@ -120,7 +120,7 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
         raise BrokenMessage("empty message")
     end = header_end(data)
     if _MULTIPART.search(data, 0, end):
-        fast = _parse_text_part(place, folder, data)
+        fast = _parse_text_part(place, folder, data, end)
         if fast is not None:
             return fast
         msg = None
@@ -160,11 +160,10 @@ def _one_part(data: bytes, end: int) -> Message | None:
     return msg
 
 
-def _parse_text_part(place: str, folder: str, data: bytes) -> Mail | None:
+def _parse_text_part(place: str, folder: str, data: bytes, end: int) -> Mail | None:
     """The fast way through a multipart message: its headers, then only the text part the recipe reads, each
     parsed by the stdlib (the parts are found as ``slim`` finds them). None when the message is not multipart or
-    its structure is unusual; ``parse_mail`` then parses it whole."""
-    end = header_end(data)
+    its structure is unusual; ``parse_mail`` then parses it whole. ``end``: where its header block ends."""
     top = read_headers(data[:end])
     if not top.get_content_type().startswith("multipart/") or not top.keys():
         return None

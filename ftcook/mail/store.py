@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 import tempfile
+from contextlib import contextmanager
 from typing import Iterator, NamedTuple
 
 import orjson
@@ -87,13 +88,10 @@ class MailIndex:
     def use_whole(self, positions: list[int]) -> list[tuple[int, list]]:
         """The messages at ``positions`` read whole already replace their headers' ``Mail``; the others, to be
         read whole now, in order: (position, [place, folder, locator])."""
-        self.db.execute("CREATE TEMP TABLE needed(pos INTEGER PRIMARY KEY)")
-        self.db.executemany("INSERT INTO needed VALUES (?)", ((pos,) for pos in positions))
-        self.db.execute("UPDATE mail SET data = whole WHERE whole IS NOT NULL AND pos IN (SELECT pos FROM needed)")
-        rest = [(pos, orjson.loads(locator)) for pos, locator in self.db.execute(
-            "SELECT pos, locator FROM needed JOIN mail USING (pos) WHERE whole IS NULL ORDER BY pos")]
-        self.db.execute("DROP TABLE needed")
-        return rest
+        with self._keys("needed", "pos INTEGER", positions):
+            self.db.execute("UPDATE mail SET data = whole WHERE whole IS NOT NULL AND pos IN (SELECT pos FROM needed)")
+            return [(pos, orjson.loads(locator)) for pos, locator in self.db.execute(
+                "SELECT pos, locator FROM needed JOIN mail USING (pos) WHERE whole IS NULL ORDER BY pos")]
 
     def update(self, read: list[tuple[int, bytes]]) -> None:
         """The messages read whole (``serialised``), by position, replace what their headers said."""
@@ -130,12 +128,20 @@ class MailIndex:
 
     def first_positions(self, message_ids: set[str]) -> dict[str, int]:
         """Where each of ``message_ids`` that is in the index is first seen: one query for all of them."""
-        self.db.execute("CREATE TEMP TABLE ids(msgid TEXT PRIMARY KEY)")
-        self.db.executemany("INSERT INTO ids VALUES (?)", ((i,) for i in message_ids))
-        found = dict(self.db.execute("SELECT ids.msgid, min(pos) FROM ids JOIN mail ON mail.msgid = ids.msgid "
-                                     "GROUP BY ids.msgid"))
-        self.db.execute("DROP TABLE ids")
-        return found
+        with self._keys("ids", "msgid TEXT", message_ids):
+            return dict(self.db.execute("SELECT ids.msgid, min(pos) FROM ids JOIN mail ON mail.msgid = ids.msgid "
+                                        "GROUP BY ids.msgid"))
+
+    @contextmanager
+    def _keys(self, table: str, column: str, values) -> Iterator[None]:
+        """A temporary table ``table`` of ``values`` (``column``: name and type, its key) while the block runs:
+        one query joins it rather than one query a value."""
+        self.db.execute(f"CREATE TEMP TABLE {table}({column} PRIMARY KEY)")
+        try:
+            self.db.executemany(f"INSERT INTO {table} VALUES (?)", ((value,) for value in values))
+            yield
+        finally:
+            self.db.execute(f"DROP TABLE {table}")
 
     def first_pos(self, message_id: str | None) -> int | None:
         """Where a Message-ID is first seen (a later copy is a duplicate)."""
