@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import orjson
 
@@ -35,6 +36,7 @@ class DatasetWriter:
         self.tmp = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
         self._files = {}
         self.counts = {"train": 0, "valid": 0, "skipped": 0}
+        self.tap: Callable[[str, bytes, dict], None] | None = None  # sees every line written (name, line, record)
 
     def _replaceable(self) -> bool:
         return self.out.is_dir() and ((self.out / "manifest.json").is_file() or not any(self.out.iterdir()))
@@ -48,8 +50,11 @@ class DatasetWriter:
         return self
 
     def write(self, name: str, record: dict) -> None:
-        self._files[name].write(dumps(record))
+        line = dumps(record)
+        self._files[name].write(line)
         self.counts[name] += 1
+        if self.tap is not None:
+            self.tap(name, line, record)
 
     def move_to_valid(self, lines: set[int]) -> None:
         """Move train.jsonl's lines ``lines`` (0-based) to valid.jsonl, after the files are closed."""

@@ -415,3 +415,34 @@ def test_deduper_decides_the_same_when_what_it_has_seen_moves_to_its_file(monkey
     for memory_items in (0, 1, 2):
         found, spilled, path = decisions(memory_items)
         assert found == in_memory and spilled and not Path(path).exists()
+
+
+def test_the_check_of_files_scanned_as_they_are_written_is_the_check_of_the_files(tmp_path, monkeypatch):
+    """A large build's files are checked in a helper process while they are written (``check.live``): the reports
+    are what checking the finished files gives, line numbers and findings included; a small build's files, and
+    files changed after they were written, are read again."""
+    import ftcook.check as check
+    import ftcook.check.live as live
+
+    monkeypatch.setattr(live, "BLOCK_BYTES", 2048)  # many blocks, and a last one that is not full
+    read_again = []
+    monkeypatch.setattr(check, "scan_file", lambda source, *a: read_again.append(source.path) or scan_file(source, *a))
+    scan_file = check.scan.scan_file
+    rng = __import__("random").Random(3)
+    words = "lamp harbour ladder oil street chapel boat sea wind stone gull roof door night".split()
+    items = [{"prompt": " ".join(rng.choice(words) for _ in range(8)) + "?",
+              "completion": " ".join(rng.choice(words) for _ in range(30)) + "."} for _ in range(300)]
+    items[7]["completion"] = "x" * 20_000  # over the budget: split into parts
+    items += [items[3]] * 2  # duplicates
+    write_jsonl(tmp_path / "t.jsonl", items)
+    for fmt in ("chat", "completion"):
+        result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / fmt,
+                                     format=fmt, valid_fraction=0.2))
+        assert not read_again, "the build read its files again"
+        for report, name in ((result.report, "train.jsonl"), (result.valid_report, "valid.jsonl")):
+            again = check.run_check(tmp_path / fmt / name, "local:default", validation=name == "valid.jsonl")
+            assert report.to_dict() == again.to_dict() and report.lengths == again.lengths
+            assert report.n_examples > 20
+        read_again.clear()
+    small = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "small", limit=3))
+    assert len(read_again) == 1 and small.report.n_examples >= 2  # nothing filled a block: read once written

@@ -539,3 +539,41 @@ def test_patches_can_keep_their_commit_message(tmp_path):
     assert "Two small cleanups in the y driver." in completions
     assert not any("diff --git" in c or "Signed-off-by" in c or "|" in c for c in completions)
     assert manifest["stats"]["patch_messages"] == 3
+
+
+def test_an_mbox_read_by_the_helpers_is_read_as_this_process_reads_it(tmp_path, monkeypatch):
+    """A plain mbox's messages are found here and read by the helper processes (``read_entries``): the bytes are
+    what splitting the file gives, for short and long messages, LF and CRLF, ``>From`` lines, header blocks longer
+    than the first read of a long message; and a build is the same as of that mailbox gzipped (read here)."""
+    from ftcook.mail import sources
+    from ftcook.recipes import email as recipe
+
+    monkeypatch.setattr(sources, "HEAD_BYTES", 64)  # long header blocks take several reads
+    rng = random.Random(11)
+    messages = []
+    for i in range(60):
+        sender, to = (ME, BOB) if i % 2 else (BOB, ME)
+        body = " ".join(rng.choice(["word", "From here", "\n>From there", "\n\n", "text"]) for _ in range(rng.choice((5, 900))))
+        data = compose(sender, to, f"Re: Topic {i // 2}" if i % 2 else f"Topic {i // 2}", body, msgid=f"m{i}@x",
+                       in_reply_to=f"m{i - 1}@x" if i % 2 else None, minutes=i,
+                       headers={"X-Long": "y" * rng.choice((10, 300)), **(SENT if i % 2 else {})})
+        messages.append(data.replace(b"\n", b"\r\n") if i % 7 == 3 else data)
+    box = write_mbox(tmp_path / "mail.mbox", messages)
+    for entry in (b"From x\nA: 1\n\r\n\nbody\n", b"From x\r\nA: 1\r\n\r\nbody\r\n", b"From x\nA: 1\nB: 2\n\nb\n",
+                  b"From x\nA: 1\nB: 2\n", b"From x"):  # a beginning shows the header block, or says it may not
+        whole = sources._head(entry, 0, len(entry))
+        assert {sources._head(entry[:n], 0, n, whole=False) for n in range(len(entry))} <= {None, whole}
+    for heads_above in (None, 0, 200, recipe.WHOLE_BYTES):
+        entries = list(sources.split_mbox(box.open("rb"), heads_above))
+        read = sources.read_entries(sources.MailSource(box, "mbox", ""), [(s, e) for s, e, _ in entries], heads_above)
+        assert list(read) == [data for _, _, data in entries]
+    (tmp_path / "gz").mkdir()
+    (tmp_path / "gz" / "mail.mbox.gz").write_bytes(gzip.compress(box.read_bytes()))
+    monkeypatch.setattr(recipe, "WHOLE_BYTES", 2000)  # short and long ones of yours
+    outputs = []
+    for source, jobs in ((box, "1"), (box, "3"), (tmp_path / "gz" / "mail.mbox.gz", "3")):
+        out = tmp_path / f"out-{len(outputs)}"
+        build(BuildSettings(recipe="email", sources=[source], out=out, options={"me": ME[1], "jobs": jobs}))
+        outputs.append(b"".join((out / name).read_bytes() for name in ("train.jsonl", "valid.jsonl", "skipped.jsonl")))
+    assert outputs[0] == outputs[1] == outputs[2].replace(b"mail.mbox.gz:", b"mail.mbox:")
+    assert outputs[0].count(b'"reason":"not_mine"') >= 20

@@ -129,18 +129,29 @@ def _raise_parse_problems(source: Source, result: Scan) -> None:
 TRAINING_ONLY = frozenset({"few_examples", "too_few_examples", "classification_task"})
 
 
+def scan_context(source_format: str | None, target: Model) -> ScanContext | None:
+    """How the examples of a file in ``source_format`` are checked for ``target``; None for a format the check
+    does not read (``_source_format`` says why)."""
+    if source_format not in (CHAT, COMPLETION, DPO):
+        return None
+    legacy = source_format == COMPLETION or (target.format == COMPLETION and source_format == CHAT)
+    return ScanContext(source_format, target.format, target.encoding, target.extra_special_tokens, legacy)
+
+
 def run_check(path, model: str | Model | None = None, *, epochs: int | None = None, price: float | None = None,
-              declined=frozenset(), jobs: int | None = None, validation: bool = False) -> Report:
+              declined=frozenset(), jobs: int | None = None, validation: bool = False,
+              scanned: tuple[ScanContext, Scan] | None = None) -> Report:
     """Check the training file at ``path`` for ``model`` (a catalog name or ``Model``); with ``validation``,
-    a validation file (the same checks less the advice on the number of examples)."""
+    a validation file (the same checks less the advice on the number of examples). ``scanned``: the file was
+    scanned as it was written (``live.LiveScan``), used when it was scanned the way this check would."""
     target = (model if isinstance(model, Model) else get_model(model)).with_price(price)
     declined = frozenset(declined)
     source = open_source(path)
     source_format = _source_format(source)
-    legacy = source_format == COMPLETION or (target.format == COMPLETION and source_format == CHAT)
     counter = get_counter(target.encoding, target.extra_special_tokens)
-    ctx = ScanContext(source_format, target.format, target.encoding, target.extra_special_tokens, legacy)
-    result = scan_file(source, ctx, jobs)
+    ctx = scan_context(source_format, target)
+    legacy = ctx.legacy
+    result = scanned[1] if scanned is not None and scanned[0] == ctx else scan_file(source, ctx, jobs)
     _raise_parse_problems(source, result)
 
     findings: list[Finding] = []

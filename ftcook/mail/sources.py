@@ -22,6 +22,7 @@ from typing import Iterator
 from ..pipeline.ledger import Skip
 
 BLOCK = 4 * 1024 * 1024
+HEAD_BYTES = 64 * 1024  # read first of a long message for its header block (``read_entries``)
 #: folders/files whose names say they hold the mail "me" sent (lowercase; Gmail's label is "Sent")
 SENT_NAMES = ("sent", "sent mail", "sent items", "sent messages", "gesendet", "gesendete elemente",
               "gesendete objekte", "envoyés", "éléments envoyés", "enviados", "elementos enviados", "inviata",
@@ -52,6 +53,7 @@ class RawMessage:
     folder: str
     locator: tuple = ()
     head_only: bool = False  # ``data`` is the header block alone (``messages`` with ``heads_above``)
+    unread: bool = False  # ``data`` was not read (``messages`` without ``read``; ``read_entries`` reads it)
 
 
 def is_sent_folder(name: str) -> bool:
@@ -144,21 +146,23 @@ def _file_kind(path: Path) -> str | None:
     return None
 
 
-def messages(source: MailSource, heads_above: int | None = None) -> Iterator[RawMessage]:
+def messages(source: MailSource, heads_above: int | None = None, read: bool = True) -> Iterator[RawMessage]:
     """The raw messages of one mailbox, in file order; with ``heads_above`` (mbox files) only the header block
-    of each message longer than that many bytes."""
+    of each message longer than that many bytes. With ``read`` false, a plain mbox's messages come unread
+    (``RawMessage.unread``): where they are, for ``read_entries`` to read elsewhere (a helper process)."""
     if source.kind == "eml":
         yield RawMessage(source.path.name, source.path.read_bytes(), source.folder)
     elif source.kind == "maildir":
         yield from _maildir(source)
     else:
         opener = gzip.open if source.kind == "mbox.gz" else open
+        unread = not read and source.kind == "mbox"
         number = 0
         with opener(source.path, "rb") as f:
             try:
-                for number, (start, end, data) in enumerate(split_mbox(f, heads_above), 1):
+                for number, (start, end, data) in enumerate(split_mbox(f, heads_above, cut=not unread), 1):
                     yield RawMessage(f"{source.path.name}:message {number} (byte {start})", data, source.folder,
-                                     (start, end), _head_only(heads_above, end - start))
+                                     (start, end), _head_only(heads_above, end - start), unread)
             except (OSError, EOFError, zlib.error) as error:  # a damaged or cut gzip file: keep what was read
                 yield RawMessage(f"{source.path.name}: unreadable after message {number} ({error})", b"",
                                  source.folder, ())
@@ -192,6 +196,52 @@ def read_again(source: MailSource, locators: list[tuple]) -> Iterator[bytes]:
                     target = next(wanted, None)
 
 
+def read_entries(source: MailSource, locators: list[tuple[int, int]], heads_above: int | None = None
+                 ) -> Iterator[bytes]:
+    """What ``split_mbox(..., heads_above)`` gives for the entries of a plain mbox at ``locators`` ((start, end),
+    in file order), without reading the rest of the file: a run of adjacent entries in one read, only the
+    beginning of an entry longer than ``heads_above`` (as much as its header block needs)."""
+    with open(source.path, "rb") as f:
+        for run in _runs(locators, heads_above):
+            start, end = run[0][0], run[-1][1]
+            if len(run) == 1 and _head_only(heads_above, end - start):
+                yield _read_head(f, start, end)
+                continue
+            f.seek(start)
+            buffer = f.read(end - start)
+            for first, last in run:
+                yield _message(buffer, first - start, last - start)
+
+
+def _runs(locators: list[tuple[int, int]], heads_above: int | None) -> Iterator[list[tuple[int, int]]]:
+    """``locators`` in runs to read at once: each long entry alone, else up to ``BLOCK`` bytes of entries that
+    follow one another."""
+    run: list[tuple[int, int]] = []
+    for start, end in locators:
+        if run and (_head_only(heads_above, end - start) or start != run[-1][1] or end - run[0][0] > BLOCK):
+            yield run
+            run = []
+        run.append((start, end))
+        if _head_only(heads_above, end - start):
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def _read_head(f, start: int, end: int) -> bytes:
+    """The header block of the long mbox entry at [start, end) of the open file ``f`` (``_head``), reading only
+    as much of it as shows where the block ends."""
+    size = HEAD_BYTES
+    while True:
+        f.seek(start)
+        chunk = f.read(min(size, end - start))
+        head = _head(chunk, 0, len(chunk), whole=len(chunk) >= end - start)
+        if head is not None:
+            return head
+        size *= 4
+
+
 def _maildir(source: MailSource) -> Iterator[RawMessage]:
     box = _open_maildir(source.path)
     for key in sorted(box.iterkeys()):  # keys are unique file names, by delivery time: a stable order
@@ -207,18 +257,15 @@ def _open_maildir(path: Path) -> mailbox.Maildir:
     return mailbox.Maildir(path, factory=None, create=False)
 
 
-def split_mbox(stream, heads_above: int | None = None) -> Iterator[tuple[int, int, bytes]]:
+def split_mbox(stream, heads_above: int | None = None, cut: bool = True) -> Iterator[tuple[int, int, bytes]]:
     """(start and end byte offsets, message bytes without the ``From `` line) for each message of an mbox;
     with ``heads_above`` just the header block of the messages longer than that many bytes (no copy of their
-    bodies: the fast first pass).
+    bodies: the fast first pass); without ``cut`` the offsets alone (no bytes: ``b""``).
 
     >>> import io
     >>> [m for _, _, m in split_mbox(io.BytesIO(b"From a\\nX: 1\\n\\n>From here\\n\\nFrom b\\nX: 2\\n\\nhi\\n"))]
     [b'X: 1\\n\\nFrom here\\n', b'X: 2\\n\\nhi\\n']
     """
-    def cut(buffer: bytes, start: int, end: int) -> bytes:
-        return _head(buffer, start, end) if _head_only(heads_above, end - start) else _message(buffer, start, end)
-
     read = getattr(stream, "read1", stream.read)  # gzip: what was decompressed is kept if the file is cut
     buffer = b""
     base = 0  # file offset of buffer[0]
@@ -246,10 +293,11 @@ def split_mbox(stream, heads_above: int | None = None) -> Iterator[tuple[int, in
             at = _separator(buffer, search)
             if at < 0:
                 break
-            yield base + start, base + at, cut(buffer, start, at)
+            yield base + start, base + at, _entry(buffer, start, at, heads_above) if cut else b""
             start = search = at
         if eof:
-            yield base + start, base + len(buffer), cut(buffer, start, len(buffer))
+            yield base + start, base + len(buffer), (_entry(buffer, start, len(buffer), heads_above)
+                                                      if cut else b"")
         else:
             buffer, base, start = buffer[start:], base + start, 0
 
@@ -258,13 +306,23 @@ def _head_only(heads_above: int | None, size: int) -> bool:
     return heads_above is not None and size > heads_above
 
 
-def _head(buffer: bytes, start: int, end: int) -> bytes:
-    """The header block of the mbox entry at buffer[start:end], without its ``From `` line."""
+def _entry(buffer: bytes, start: int, end: int, heads_above: int | None = None) -> bytes:
+    """What ``split_mbox`` gives for the mbox entry at buffer[start:end]: the message (``_message``), or, with
+    ``heads_above`` and a longer entry, its header block (``_head``)."""
+    return _head(buffer, start, end) if _head_only(heads_above, end - start) else _message(buffer, start, end)
+
+
+def _head(buffer: bytes, start: int, end: int, whole: bool = True) -> bytes | None:
+    """The header block of the mbox entry at buffer[start:end], without its ``From `` line. When that is only
+    the beginning of the entry (not ``whole``), None if it may not show where the block ends."""
     line = buffer.find(b"\n", start, end)
     if line < 0:
-        return b""
+        return b"" if whole else None
     blank = buffer.find(b"\n\n", line, end)
     crlf = buffer.find(b"\n\r\n", line, blank if blank >= 0 else end)
+    # a blank line found here is the entry's first; a CRLF one too unless a blank line could start right after it
+    if not whole and blank < 0 and (crlf < 0 or crlf + 4 > end):
+        return None
     stop = crlf + 1 if crlf >= 0 else blank + 1 if blank >= 0 else end
     return buffer[line + 1:stop]
 

@@ -98,7 +98,9 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
     redactor = _redactor(settings, recipe)
     from .dedupe import Deduper  # numpy: only when building
     from .prepare import Preparer
-    with DatasetWriter(settings.out) as dataset:
+    checking = check and settings.preview is None
+    with DatasetWriter(settings.out) as dataset, _live_check(settings, model, checking) as live:
+        dataset.tap = live.add if live is not None else None
         ledger = Ledger(on_skip=lambda skip: dataset.write("skipped", skip.to_record()))
         deduper = Deduper(settings.near_duplicates)
         preparer = Preparer(recipe.name, recipe.inline_templates(), recipe.min_chars, counter.special_tokens_in,
@@ -112,9 +114,10 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
         if moved or trained:  # a small dataset: held one out, or the split held out all there was to train on
             manifest["split"] = {"held_out_to_keep_one": moved} if moved else {"valid_moved_to_train": trained}
+            live = None  # the files are no longer what was scanned as they were written
         manifest["redaction"] = {"enabled": False} if redactor is None else {"enabled": True, **redactor.to_dict()}
-        checking = check and dataset.counts["train"] and settings.preview is None
-        report, valid_report = _check(dataset, model, manifest) if checking else (None, None)
+        to_check = checking and dataset.counts["train"]
+        report, valid_report = _check(dataset, model, manifest, live) if to_check else (None, None)
         dataset.write_manifest(manifest)
     for checked, name in ((report, "train.jsonl"), (valid_report, "valid.jsonl")):
         if checked is not None:
@@ -183,16 +186,30 @@ def _redactor(settings: BuildSettings, recipe) -> Redactor | None:
     return Redactor(**recipe.redaction()) if enabled else None
 
 
-def _check(dataset, model, manifest: dict):
+def _live_check(settings: BuildSettings, model, checking: bool):
+    """The check of train.jsonl and valid.jsonl as they are written, by a helper process (``check.live``), when
+    the build checks its files and may use more than this process."""
+    from contextlib import nullcontext
+
+    from ..parallel import helper_processes
+
+    if not checking or settings.jobs == 1 or not helper_processes():
+        return nullcontext()
+    from ..check.live import LiveScan
+
+    return LiveScan(model)
+
+
+def _check(dataset, model, manifest: dict, live=None):
     """``ftcook check`` of train.jsonl and of valid.jsonl (when it has examples); the summaries go into the
-    manifest, valid.jsonl's under ``check.valid``."""
+    manifest, valid.jsonl's under ``check.valid``. ``live``: the files were scanned as they were written."""
     from ..check import run_check
 
-    report = run_check(dataset.path("train.jsonl"), model.id)
+    report = run_check(dataset.path("train.jsonl"), model.id, scanned=live and live.scan("train"))
     manifest["check"] = _summary(report)
     valid = None
     if dataset.counts["valid"]:
-        valid = run_check(dataset.path("valid.jsonl"), model.id, validation=True)
+        valid = run_check(dataset.path("valid.jsonl"), model.id, validation=True, scanned=live and live.scan("valid"))
         manifest["check"]["valid"] = _summary(valid)
         manifest["check"]["ok"] = report.ok and valid.ok
     return report, valid

@@ -25,7 +25,7 @@ from ftcook.mail.me import Me, ask_who, candidates
 from ftcook.mail.message import (LIST_SKIPS, BrokenMessage, Mail, header_end, headers_only, parse_headers,
                                  parse_mail)
 from ftcook.mail.patch import commit_message, is_patch
-from ftcook.mail.sources import MailSource, discover, messages, read_again
+from ftcook.mail.sources import MailSource, discover, messages, read_again, read_entries
 from ftcook.mail.store import MailIndex, Stored, is_reply_subject, serialised, stored
 from ftcook.parallel import batched, helper_processes, ordered_map
 from ftcook.pipeline.ledger import Skip
@@ -149,7 +149,7 @@ class Email(Recipe):
         workers = 0 if jobs == 1 else jobs
         pos = 0
         names: Counter[str] = Counter()  # of your messages: the name you sign with
-        for batch in ordered_map(_scan_batch, _batches(boxes, self.me), workers):
+        for batch in ordered_map(_scan_batch, _batches(boxes, self.me), workers, setup=(_install, boxes, self.me)):
             for place, locator, result in batch:
                 if isinstance(result, str):
                     broken[pos] = Skip(place, "broken_message", detail=result)
@@ -319,16 +319,33 @@ def _names(people: list[tuple[str, str]]) -> str:
 
 def _batches(boxes: list[MailSource], me: Me) -> Iterator[list[tuple]]:
     """(place, folder, locator with the box's number, bytes, whole?) of every message, in batches: the whole
-    message when it is up to ``WHOLE_BYTES`` and its From line shows one of your addresses, else its headers."""
+    message when it is up to ``WHOLE_BYTES`` and its From line shows one of your addresses, else its headers
+    (``_as_read``). A plain mbox's messages are found here and read by the helper (bytes and whole? None): this
+    process would spend longer cutting them out and sending them than the helper reading them."""
     rows = (_row(raw, number, me) for number, box in enumerate(boxes)
-            for raw in messages(box, heads_above=WHOLE_BYTES))
-    return batched(rows, lambda row: len(row[3]), BATCH_BYTES, BATCH_MESSAGES)
+            for raw in messages(box, heads_above=WHOLE_BYTES, read=False))
+    return batched(rows, _row_bytes, BATCH_BYTES, BATCH_MESSAGES)
 
 
 def _row(raw, number: int, me: Me) -> tuple:
-    end = header_end(raw.data)
-    whole = not raw.head_only and len(raw.data) <= WHOLE_BYTES and _from_me(raw.data, end, me)
-    return raw.place, raw.folder, (number, *raw.locator), raw.data if whole else raw.data[:end], whole
+    if raw.unread:
+        return raw.place, raw.folder, (number, *raw.locator), None, None
+    return raw.place, raw.folder, (number, *raw.locator), *_as_read(raw.data, raw.head_only, me)
+
+
+def _row_bytes(row: tuple) -> int:
+    """The bytes a helper reads for a row: those it is sent, or those it reads itself (a long message's headers:
+    a guess)."""
+    _, _, (_, *locator), data, _ = row
+    return len(data) if data is not None else min(locator[1] - locator[0], WHOLE_BYTES)
+
+
+def _as_read(data: bytes, head_only: bool, me: Me) -> tuple[bytes, bool]:
+    """A message's bytes as the first pass reads it, and whether that is the whole message: the whole of a short
+    one whose From line shows your address, else the header block alone."""
+    end = header_end(data)
+    whole = not head_only and len(data) <= WHOLE_BYTES and _from_me(data, end, me)
+    return (data if whole else data[:end]), whole
 
 
 def _from_me(data: bytes, end: int, me: Me) -> bool:
@@ -359,12 +376,19 @@ def _reread_rows(boxes: list[MailSource], by_box: dict[int, list[tuple]]) -> Ite
             yield pos, place, folder, box, locator, data
 
 
+_SCAN: dict = {}  # in a helper process of the first pass: the mailboxes and who you are (``_install``)
+
+
+def _install(boxes: list[MailSource], me: Me) -> None:
+    _SCAN.update(boxes=boxes, me=me)
+
+
 def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Stored | str]]:
     """Runs in a helper process: the headers of each message (or why they cannot be read), and the message read
     whole when it came whole and can be read (else it is read again if needed, and a broken body reported then;
     ``MailIndex.add`` says why the two are kept apart)."""
     out = []
-    for place, folder, locator, data, whole in batch:
+    for place, folder, locator, data, whole in _read_rows(batch):
         mail = _safely(parse_mail, place, folder, data) if whole else None
         if isinstance(mail, Mail):
             out.append((place, locator, stored(headers_only(mail), locator, mail)))
@@ -372,6 +396,18 @@ def _scan_batch(batch: list[tuple]) -> list[tuple[str, tuple, Stored | str]]:
             head = _safely(parse_headers, place, folder, data)
             out.append((place, locator, head if isinstance(head, str) else stored(head, locator)))
     return out
+
+
+def _read_rows(batch: list[tuple]) -> Iterator[tuple]:
+    """The rows of ``batch`` with their bytes: those of a plain mbox read here, in runs (``read_entries``)."""
+    for (number, unread), rows in groupby(batch, key=lambda row: (row[2][0], row[3] is None)):
+        if not unread:
+            yield from rows
+            continue
+        rows = list(rows)
+        read = read_entries(_SCAN["boxes"][number], [row[2][1:] for row in rows], WHOLE_BYTES)
+        for (place, folder, locator, *_), data in zip(rows, read):
+            yield place, folder, locator, *_as_read(data, locator[2] - locator[1] > WHOLE_BYTES, _SCAN["me"])
 
 
 def _parse_batch(batch: list[tuple]) -> list[tuple[int, str, bytes | str]]:

@@ -1,0 +1,89 @@
+"""The check of a dataset while it is written: ``ftcook build`` hands every line it writes to train.jsonl and
+valid.jsonl to a ``LiveScan``, which checks them in blocks in a helper process as the build goes on - on cores
+the build leaves idle part of the time - instead of reading the files again once they are finished.
+
+``scan(name)`` is what ``scan_file`` gives on the finished file (the blocks are the file's lines, in order, with
+their line numbers; a ``Scan`` does not depend on where blocks end), and ``run_check(..., scanned=...)`` makes the
+report of it. A file changed after it was written (a small build moves an example between the two) is no
+longer what was scanned: the build's check reads it again then, as it does when the helper never started (a
+build that writes less than a block).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from ..catalog import Model
+from ..formats import detect_format
+from ..parallel import ignore_sigint
+from ..readers import RawBlock
+from . import scan_context
+from .scan import Scan, ScanContext, scan_block
+
+BLOCK_BYTES = 256 * 1024  # small: the last block is checked after the build has written it, while it waits
+IN_FLIGHT = 8  # blocks sent and not merged yet, per file
+
+
+@dataclass
+class _File:
+    ctx: ScanContext | None = None
+    lines: list = field(default_factory=list)  # written and not sent yet
+    size: int = 0
+    first_line: int = 1
+    sent: deque = field(default_factory=deque)
+    scan: Scan = field(default_factory=Scan)
+    usable: bool = True
+
+
+class LiveScan:
+    """``with LiveScan(model) as live: live.add("train", line, record) ... live.scan("train")``. The helper
+    starts when a first block is full: a small build is checked once it is written, as before."""
+
+    def __init__(self, model: Model, names: tuple[str, ...] = ("train", "valid")):
+        self.model = model
+        self._files = {name: _File() for name in names}
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "LiveScan":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:  # Ctrl-C or an error: do not wait for the block in the helper
+            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+
+    def add(self, name: str, line: bytes, record: dict) -> None:
+        """``line``, ``record`` as JSON Lines, was written to file ``name``."""
+        file = self._files.get(name)
+        if file is None or not file.usable:
+            return
+        if file.ctx is None:  # the first example decides the file's format, as the check's own reading does
+            file.ctx = scan_context(detect_format(record), self.model)
+            file.usable = file.ctx is not None
+        file.lines.append(line)
+        file.size += len(line)
+        if file.size >= BLOCK_BYTES:
+            self._send(file)
+
+    def scan(self, name: str) -> tuple[ScanContext, Scan] | None:
+        """File ``name``'s ``Scan``, and the ``ScanContext`` it was made with, once the file is written; None when
+        there is none (nothing written, a format the check refuses, or a build too small to start the helper)."""
+        file = self._files[name]
+        if not file.usable or file.ctx is None or self._pool is None:
+            return None
+        if file.lines:
+            self._send(file)
+        while file.sent:
+            file.scan.merge(file.sent.popleft().result())
+        return file.ctx, file.scan
+
+    def _send(self, file: _File) -> None:
+        block = RawBlock(file.first_line, b"".join(file.lines))
+        file.first_line += len(file.lines)
+        file.lines, file.size = [], 0
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, initializer=ignore_sigint)
+        file.sent.append(self._pool.submit(scan_block, block, file.ctx))
+        while len(file.sent) > IN_FLIGHT or (file.sent and file.sent[0].done()):
+            file.scan.merge(file.sent.popleft().result())
