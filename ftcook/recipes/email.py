@@ -40,7 +40,6 @@ NEEDED_CHUNK = 10_000  # your messages whose threads are looked up at once (thei
 #: your messages up to this size are read whole in the first pass (the dataset needs them: reading them again would
 #: parse their headers twice); larger ones (attachments) and other people's are read again when needed
 WHOLE_BYTES = 32 * 1024
-_FROM_HEADER = re.compile(rb"(?im)^from:([^\r\n]*)")
 _ADDRESS = re.compile(rb"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")
 
 
@@ -351,8 +350,17 @@ def _as_read(data: bytes, head_only: bool, me: Me) -> tuple[bytes, bool]:
 def _from_me(data: bytes, end: int, me: Me) -> bool:
     """Whether the first From line of the headers holds one of your addresses: a guess that decides only which
     way a message is read (the parsed sender decides what it is)."""
-    line = _FROM_HEADER.search(data, 0, end)
-    return line is not None and any(me(address.decode()) for address in _ADDRESS.findall(line.group(1)))
+    head = b"\n" + data[:end].lower()  # one copy, and a plain search: faster than a case-insensitive pattern
+    at = head.find(b"\nfrom:")
+    if at < 0:
+        return False
+    line = head[at + 6:_line_end(head, at + 6)]
+    return any(me(address.decode()) for address in _ADDRESS.findall(line))
+
+
+def _line_end(data: bytes, start: int) -> int:
+    ends = [i for i in (data.find(b"\n", start), data.find(b"\r", start)) if i >= 0]
+    return min(ends) if ends else len(data)
 
 
 def _reread(boxes: list[MailSource], located: list[tuple[int, list]]) -> Iterator[list[tuple]]:
