@@ -11,6 +11,7 @@ build that writes less than a block).
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -83,7 +84,16 @@ class LiveScan:
         file.first_line += len(file.lines)
         file.lines, file.size = [], 0
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, initializer=ignore_sigint)
+            self._pool = ProcessPoolExecutor(max_workers=1, initializer=ignore_sigint, initargs=(_yield_cores,))
         file.sent.append(self._pool.submit(scan_block, block, file.ctx))
         while len(file.sent) > IN_FLIGHT or (file.sent and file.sent[0].done()):
             file.scan.merge(file.sent.popleft().result())
+
+
+def _yield_cores() -> None:
+    """The helper runs at a lower priority: it should take the time the build's processes leave, not theirs
+    (at the same priority it slowed the process that reads and writes, which sets the build's pace)."""
+    try:
+        os.nice(10)
+    except OSError:  # not allowed here: the same priority, only slower
+        pass
