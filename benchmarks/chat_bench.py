@@ -15,8 +15,8 @@ were checked: code only), so the exports are generated under bench-data/chat/ on
 - telegram_chat: the same kind of messages as one chat's export ("Export chat history" in a chat's menu: the
   chat's name, type, id and messages at the top level).
 
-Each run is a separate process, timed with nothing watching it (the best of ``--repeat`` runs), then run once
-more for its peak memory (the process tree's, sampled from /proc):
+Each run is a separate process, timed with nothing watching it (the best of ``--repeat`` runs, the commands
+taking turns), then run once more for its peak memory (the process tree's, sampled from /proc):
 - the baseline: chat-miner's ``WhatsAppParser`` / ``TelegramJsonParser`` ``parse_file()``: parsing only, into
   its list of messages (timestamp, author, text), nothing else. chat-miner reads one chat of a full Telegram
   export (the one named), so on the full export the baseline loads the JSON once and has chat-miner's parser
@@ -47,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
-from check_bench import best_of  # noqa: E402
+from check_bench import Cmd, best_of_each  # noqa: E402
 
 from compose.chats import telegram_message, whatsapp_line  # noqa: E402
 
@@ -271,16 +271,17 @@ def measure_shape(shape: str, mb: int, repeat: int, baselines: bool) -> dict:
         make(path, mb * 1024 * 1024)
     row = {"shape": shape, "mb": path.stat().st_size / 1e6}
     with tempfile.TemporaryDirectory() as tmp:
+        cmds = [Cmd([sys.executable, "-m", "ftcook", "build", "chat", str(path), "-o", "me=Ada", "--out",
+                     str(Path(tmp) / "ds"), "-q"], None, (0, 1))]
         if baselines:
-            seconds, peak, out = best_of([sys.executable, "-c", BASELINE, kind, str(path)], ok_codes=(0, 1),
-                                         repeat=repeat)
-            row.update(baseline_s=seconds, baseline_mb=peak, baseline_messages=int(out.strip() or 0))
-            seconds, peak, out = best_of([sys.executable, "-c", SAME_WORK, kind, str(path), str(Path(tmp) / "n.jsonl")],
-                                         ok_codes=(0, 1), repeat=repeat)
-            row.update(same_s=seconds, same_mb=peak, same_examples=int(out.strip() or 0))
-        seconds, peak, _ = best_of([sys.executable, "-m", "ftcook", "build", "chat", str(path), "-o", "me=Ada",
-                                    "--out", str(Path(tmp) / "ds"), "-q"], ok_codes=(0, 1), repeat=repeat)
+            cmds += [Cmd([sys.executable, "-c", BASELINE, kind, str(path)], None, (0, 1)),
+                     Cmd([sys.executable, "-c", SAME_WORK, kind, str(path), str(Path(tmp) / "n.jsonl")], None, (0, 1))]
+        (seconds, peak, _), *others = best_of_each(cmds, repeat)
     row.update(ftcook_s=seconds, ftcook_mb=peak)
+    if baselines:
+        (base_s, base_mb, base_out), (same_s, same_mb, same_out) = others
+        row.update(baseline_s=base_s, baseline_mb=base_mb, baseline_messages=int(base_out.strip() or 0),
+                   same_s=same_s, same_mb=same_mb, same_examples=int(same_out.strip() or 0))
     print(row, flush=True)
     return row
 

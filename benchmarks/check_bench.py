@@ -5,8 +5,8 @@ checks, then count tokens with tiktoken's `encode` per message value in a Python
 ftcook runs as a user runs it (`ftcook check FILE --model MODEL --json`), once as installed (the default
 tokenizer: bpe-openai's native BPE with the 'fast' extra, else tiktoken; the row names which) and once with
 FTCOOK_TOKENIZER=tiktoken. Each run is a separate process, timed
-with nothing watching it (the best of ``--repeat`` runs); peak memory comes from one more run, sampled from /proc
-for the whole process tree (ftcook's workers included, summed).
+with nothing watching it (the best of ``--repeat`` runs, the commands taking turns: ``best_of_each``); peak memory
+comes from one more run, sampled from /proc for the whole process tree (ftcook's workers included, summed).
 
 Shapes (every one is measured and printed, so no shape hides another):
 
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 BASELINE = r'''
 import json, sys
@@ -235,17 +236,33 @@ def as_installed() -> None:
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "ftcook", quiet=1)
 
 
-def best_of(cmd: list[str], env=None, ok_codes=(0,), repeat: int = 3) -> tuple[float, float, str]:
-    """The best seconds of ``repeat`` runs with nothing watching them (as timeit reports), then the peak memory
-    of one more run (``measure`` samples /proc, which takes CPU from what it watches), and the output. ftcook's
-    bytecode is compiled first (``as_installed``)."""
+class Cmd(NamedTuple):
+    """One command of a benchmark: its argv, environment (None: this one's) and the exit codes that are fine."""
+
+    argv: list[str]
+    env: dict | None = None
+    ok_codes: tuple[int, ...] = (0,)
+
+
+def best_of_each(cmds: list[Cmd], repeat: int = 3) -> list[tuple[float, float, str]]:
+    """For each command: the best seconds of ``repeat`` runs with nothing watching them (as timeit reports), the
+    peak memory of one more run (``measure`` samples /proc, which takes CPU from what it watches), and its output.
+    The commands take turns (round after round), so a slower or faster minute of the machine falls on all of them
+    alike: a ratio of two bests taken minutes apart moved by 15-25 % on this project's 2-core machines, whose
+    second core is at times shared. ftcook's bytecode is compiled first (``as_installed``)."""
     as_installed()
-    best, out = float("inf"), ""
+    best, outs = [float("inf")] * len(cmds), [""] * len(cmds)
     for _ in range(repeat):
-        seconds, out = timed(cmd, env, ok_codes)
-        best = min(best, seconds)
-    _, peak, _ = measure(cmd, env, ok_codes)
-    return best, peak, out
+        for i, cmd in enumerate(cmds):
+            seconds, outs[i] = timed(cmd.argv, cmd.env, cmd.ok_codes)
+            best[i] = min(best[i], seconds)
+    peaks = [measure(cmd.argv, cmd.env, cmd.ok_codes)[1] for cmd in cmds]
+    return list(zip(best, peaks, outs))
+
+
+def best_of(cmd: list[str], env=None, ok_codes=(0,), repeat: int = 3) -> tuple[float, float, str]:
+    """``best_of_each`` of one command."""
+    return best_of_each([Cmd(cmd, env, ok_codes)], repeat)[0]
 
 
 def run_shape(name: str, megabytes: int | None, repeat: int = 3) -> dict:
@@ -261,15 +278,16 @@ def run_shape(name: str, megabytes: int | None, repeat: int = 3) -> dict:
 
     # the baseline loads tiktoken's files from TIKTOKEN_CACHE_DIR, or from the copies bundled with ftcook (offline)
     base_env = {**os.environ, "TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", str(BUNDLED_CACHE))}
-    base_t, base_rss, base_out = best_of([sys.executable, "-c", BASELINE, str(data), get_model(model).encoding],
-                                         base_env, repeat=repeat)
+    ftcook = [sys.executable, "-m", "ftcook", "check", str(data), "--model", model, "--json"]
+    default_env = {k: v for k, v in os.environ.items() if k != "FTCOOK_TOKENIZER"}
+    variants = (("default", default_env), ("FTCOOK_TOKENIZER=tiktoken", {**os.environ, "FTCOOK_TOKENIZER": "tiktoken"}))
+    (base_t, base_rss, base_out), *ours = best_of_each(
+        [Cmd([sys.executable, "-c", BASELINE, str(data), get_model(model).encoding], base_env),
+         *(Cmd(ftcook, env, (0, 1)) for _, env in variants)], repeat)
     baseline = json.loads(base_out)
     row = {"shape": name, "file": str(data), "mb": data.stat().st_size / 1e6, "examples": baseline["examples"],
            "model": model, "baseline": (base_t, base_rss, baseline["billing_tokens"]), "ftcook": {}}
-    ftcook = [sys.executable, "-m", "ftcook", "check", str(data), "--model", model, "--json"]
-    default_env = {k: v for k, v in os.environ.items() if k != "FTCOOK_TOKENIZER"}
-    for label, env in (("default", default_env), ("FTCOOK_TOKENIZER=tiktoken", {**os.environ, "FTCOOK_TOKENIZER": "tiktoken"})):
-        t, rss, out = best_of(ftcook, env, ok_codes=(0, 1), repeat=repeat)
+    for (label, _), (t, rss, out) in zip(variants, ours):
         report = json.loads(out)
         row["ftcook"][f"ftcook, {label} ({report['tokenizer'].split()[0]})"] = (t, rss, report["cost"]["billing_tokens"])
     return row

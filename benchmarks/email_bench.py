@@ -17,8 +17,8 @@ ISO-2022-JP), then measures, each as a separate process:
   redaction, deduplication, the check of train.jsonl).
 
 Prints messages/s of both, the ratio and peak memory (PSS of the process tree). Each command runs three times timed with
-nothing watching it (the best time is printed, as timeit does), then once more with memory sampled from /proc
-(which costs CPU). With ``--memory-mb`` it also
+nothing watching it, the commands taking turns (the best time is printed, as timeit does), then once more with
+memory sampled from /proc (which costs CPU). With ``--memory-mb`` it also
 builds a mailbox of that size and reports ftcook's peak memory on it. Goal: ≥ 4× on 100 MB, ≤ 300 MB on 1 GB.
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test-data writers
-from check_bench import best_of  # noqa: E402 - one way of measuring for every benchmark
+from check_bench import Cmd, best_of, best_of_each  # noqa: E402 - one way of measuring for every benchmark
 
 from compose.mail import compose, mbox_bytes  # noqa: E402
 
@@ -278,12 +278,14 @@ def _ftcook(path: Path, out: Path) -> list[str]:
             "-o", f"me={ME[1]}"]
 
 
-def _run(cmd: list[str], count: int | None = None, repeat: int = 3) -> tuple[float, float]:
-    """``best_of`` (seconds, peak memory), checking the loop's message count."""
-    best, peak, out = best_of(cmd, ok_codes=(0, 1), repeat=repeat)
-    if count is not None:
+def _runs(path: Path, count: int) -> list[tuple[float, float]]:
+    """(seconds, peak memory) of the two loops and ftcook on ``path``, taking turns (``best_of_each``), checking
+    the loops' message counts."""
+    loops = [Cmd([sys.executable, "-c", code, str(path)], None, (0, 1)) for code in (BASELINE, BASELINE_BYTES)]
+    results = best_of_each([*loops, Cmd(_ftcook(path, DATA / "out"), None, (0, 1))])
+    for _, _, out in results[:2]:
         assert int(out) == count, (out, count)
-    return best, peak
+    return [(best, peak) for best, peak, _ in results]
 
 
 def main() -> None:
@@ -296,9 +298,7 @@ def main() -> None:
     rows, ok = [], True
     for shape in args.shapes.split(","):
         path, count = _mailbox(args.mb or SHAPES[shape][2], shape)
-        base = _run([sys.executable, "-c", BASELINE, str(path)], count)
-        raw = _run([sys.executable, "-c", BASELINE_BYTES, str(path)], count)
-        ours = _run(_ftcook(path, DATA / "out"))
+        base, raw, ours = _runs(path, count)
         rows.append((shape, path, count, base, raw, ours))
         ok = ok and base[0] / ours[0] >= 4
     print(f"\n{os.cpu_count()} cores")
@@ -313,7 +313,7 @@ def main() -> None:
             where = ""
     if args.memory_mb:
         big, big_count = _mailbox(args.memory_mb)
-        big_t, big_rss = _run(_ftcook(big, DATA / "out-big"), repeat=1)
+        big_t, big_rss, _ = best_of(_ftcook(big, DATA / "out-big"), ok_codes=(0, 1), repeat=1)
         print(f"| large | {big.name}, {big_count:,} messages | (b) ftcook build email | {big_t:.2f} | "
               f"{big_count / big_t:,.0f} | {big_rss:,.0f} MB | - |")
         ok = ok and big_rss <= 300

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from check_bench import best_of  # noqa: E402 - one way of measuring for every benchmark
+from check_bench import Cmd, best_of_each  # noqa: E402 - one way of measuring for every benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data" / "language"
@@ -145,16 +145,19 @@ def main() -> None:
     generate(args.mb)
     size_mb = sum(p.stat().st_size for p in DATA.glob("*.txt")) / 1e6
     out = ROOT / "bench-data" / "language-out"
-    base_t, base_rss, _ = best_of([sys.executable, "-c", BASELINE, str(DATA), str(args.max_tokens),
-                                   str(ROOT / "bench-data" / "language-naive.jsonl")], repeat=args.repeat)
-    ftcook_t, ftcook_rss, _ = best_of([sys.executable, "-m", "ftcook", "build", "language", str(DATA), "--out",
-                                       str(out), "-q", "-o", f"max_tokens={args.max_tokens}"], repeat=args.repeat)
+    cmds = [Cmd([sys.executable, "-c", BASELINE, str(DATA), str(args.max_tokens),
+                 str(ROOT / "bench-data" / "language-naive.jsonl")]),
+            Cmd([sys.executable, "-m", "ftcook", "build", "language", str(DATA), "--out", str(out), "-q", "-o",
+                 f"max_tokens={args.max_tokens}"])]
+    if not args.skip_same_work:
+        cmds.append(Cmd([sys.executable, "-c", SAME_WORK, str(DATA), str(args.max_tokens),
+                         str(ROOT / "bench-data" / "language-naive-same.jsonl")]))
+    (base_t, base_rss, _), (ftcook_t, ftcook_rss, _), *same = best_of_each(cmds, args.repeat)
     print(f"input: {size_mb:.1f} MB of text in {len(list(DATA.glob('*.txt')))} files (zh, ja, ru, ar, en)")
     print(f"{'':32} {'seconds':>8} {'MB/s':>8} {'peak RSS':>10} {'ratio':>7}")
     print(f"{'naive loop (the baseline)':32} {base_t:8.2f} {size_mb / base_t:8.2f} {base_rss:7.0f} MB {1:7.2f}×")
     if not args.skip_same_work:
-        same_t, same_rss, _ = best_of([sys.executable, "-c", SAME_WORK, str(DATA), str(args.max_tokens),
-                                       str(ROOT / "bench-data" / "language-naive-same.jsonl")], repeat=args.repeat)
+        same_t, same_rss, _ = same[0]
         print(f"{'naive, same work':32} {same_t:8.2f} {size_mb / same_t:8.2f} {same_rss:7.0f} MB "
               f"{base_t / same_t:7.2f}×")
     print(f"{'ftcook build language':32} {ftcook_t:8.2f} {size_mb / ftcook_t:8.2f} {ftcook_rss:7.0f} MB "
