@@ -63,9 +63,9 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, setup: t
     """``map(fn, items)`` computed by ``workers`` processes (here when 0), at most ``workers + 1`` items in
     flight. ``fn`` must be a module-level function; ``setup``, ``(function, *args)``, runs once in each helper
     before its first item (state the items share, sent once rather than with every item), and here when there are
-    no helpers. With ``share`` this
-    process computes items too: whenever the oldest item in flight is not back, it takes the next one itself
-    rather than waiting idle (``setup`` then runs here too), at most ``workers + 1`` more."""
+    no helpers. With ``share`` this process computes items too: whenever the oldest item in flight is not back, it
+    takes the next one itself rather than waiting idle (``setup`` then runs here too), at most ``workers + 1``
+    more."""
     if workers <= 0:
         if setup:
             setup[0](*setup[1:])

@@ -423,8 +423,10 @@ def test_the_check_of_files_scanned_as_they_are_written_is_the_check_of_the_file
     files changed after they were written, are read again."""
     import ftcook.check as check
     import ftcook.check.live as live
+    import ftcook.pipeline as pipeline
 
     monkeypatch.setattr(live, "BLOCK_BYTES", 2048)  # many blocks, and a last one that is not full
+    monkeypatch.setattr(pipeline, "LIVE_CHECK_FROM", 1000)
     read_again = []
     monkeypatch.setattr(check, "scan_file", lambda source, *a: read_again.append(source.path) or scan_file(source, *a))
     scan_file = check.scan.scan_file
@@ -446,3 +448,7 @@ def test_the_check_of_files_scanned_as_they_are_written_is_the_check_of_the_file
         read_again.clear()
     small = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "small", limit=3))
     assert len(read_again) == 1 and small.report.n_examples >= 2  # nothing filled a block: read once written
+    monkeypatch.setattr(pipeline, "LIVE_CHECK_FROM", 10**9)
+    read_again.clear()
+    build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "again"))
+    assert len(read_again) == 2  # small sources: no helper, both files read once written

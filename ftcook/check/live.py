@@ -5,8 +5,8 @@ the build leaves idle part of the time - instead of reading the files again once
 ``scan(name)`` is what ``scan_file`` gives on the finished file (the blocks are the file's lines, in order, with
 their line numbers; a ``Scan`` does not depend on where blocks end), and ``run_check(..., scanned=...)`` makes the
 report of it. A file changed after it was written (a small build moves an example between the two) is no
-longer what was scanned: the build's check reads it again then, as it does when the helper never started (a
-build that writes less than a block).
+longer what was scanned: the build's check reads it again then, as it does after a build that wrote less than
+a block.
 """
 
 from __future__ import annotations
@@ -40,19 +40,23 @@ class _File:
 
 class LiveScan:
     """``with LiveScan(model) as live: live.add("train", line, record) ... live.scan("train")``. The helper
-    starts when a first block is full: a small build is checked once it is written, as before."""
+    starts with the ``with``, before the build has read anything: forked later, it kept a copy of every page of
+    this process that changed since (a 10 MB chat export: 68 MB against 38). A build that never fills a block
+    checks its files itself once they are written, as before."""
 
     def __init__(self, model: Model, names: tuple[str, ...] = ("train", "valid")):
         self.model = model
         self._files = {name: _File() for name in names}
         self._pool: ProcessPoolExecutor | None = None
+        self._sent = False  # a block was sent: the build is large enough to be checked here
 
     def __enter__(self) -> "LiveScan":
+        self._pool = ProcessPoolExecutor(max_workers=1, initializer=ignore_sigint, initargs=(_yield_cores,))
+        self._pool.submit(int)  # forks the helper now (not waiting for it)
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:  # Ctrl-C or an error: do not wait for the block in the helper
-            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+    def __exit__(self, *exc) -> None:  # Ctrl-C or an error: do not wait for the block in the helper
+        self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
 
     def add(self, name: str, line: bytes, record: dict) -> None:
         """``line``, ``record`` as JSON Lines, was written to file ``name``."""
@@ -69,9 +73,9 @@ class LiveScan:
 
     def scan(self, name: str) -> tuple[ScanContext, Scan] | None:
         """File ``name``'s ``Scan``, and the ``ScanContext`` it was made with, once the file is written; None when
-        there is none (nothing written, a format the check refuses, or a build too small to start the helper)."""
+        there is none (nothing written, a format the check refuses, or a build that never filled a block)."""
         file = self._files[name]
-        if not file.usable or file.ctx is None or self._pool is None:
+        if not file.usable or file.ctx is None or not self._sent:
             return None
         if file.lines:
             self._send(file)
@@ -83,8 +87,7 @@ class LiveScan:
         block = RawBlock(file.first_line, b"".join(file.lines))
         file.first_line += len(file.lines)
         file.lines, file.size = [], 0
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, initializer=ignore_sigint, initargs=(_yield_cores,))
+        self._sent = True
         file.sent.append(self._pool.submit(scan_block, block, file.ctx))
         while len(file.sent) > IN_FLIGHT or (file.sent and file.sent[0].done()):
             file.scan.merge(file.sent.popleft().result())

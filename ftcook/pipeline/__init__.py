@@ -186,18 +186,32 @@ def _redactor(settings: BuildSettings, recipe) -> Redactor | None:
     return Redactor(**recipe.redaction()) if enabled else None
 
 
+#: sources smaller than this (files; a folder counts as large) are built, then checked: a helper process would cost
+#: more than the check it takes over (a 300-item build: 0.48 s, 0.49 s with it)
+LIVE_CHECK_FROM = 1024 * 1024
+
+
 def _live_check(settings: BuildSettings, model, checking: bool):
     """The check of train.jsonl and valid.jsonl as they are written, by a helper process (``check.live``), when
-    the build checks its files and may use more than this process."""
+    the build checks its files, may use more than this process, and reads enough to gain from it."""
     from contextlib import nullcontext
 
     from ..parallel import helper_processes
 
-    if not checking or settings.jobs == 1 or not helper_processes():
+    if not checking or settings.jobs == 1 or not helper_processes() or not _large(settings.sources):
         return nullcontext()
     from ..check.live import LiveScan
 
     return LiveScan(model)
+
+
+def _large(sources) -> bool:
+    total = 0
+    for source in map(Path, sources):
+        if not source.is_file():
+            return True
+        total += source.stat().st_size
+    return total >= LIVE_CHECK_FROM
 
 
 def _check(dataset, model, manifest: dict, live=None):
