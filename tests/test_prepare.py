@@ -63,7 +63,9 @@ def test_helpers_write_the_same_files_as_one_process(tmp_path, helpers_early, ma
     assert not helpers_early
     build(BuildSettings(recipe=make.__name__[1:], sources=[source], out=tmp_path / "two", options=options,
                         valid_fraction=0.2, jobs=2))
-    assert sum(helpers_early) == _records_past(3, make.__name__[1:], source, options)  # all in a helper
+    # all in a helper, from the fourth item on, or from the second when the recipe says how many items come
+    first = 1 if make is _email else 3
+    assert sum(helpers_early) == _records_past(first, make.__name__[1:], source, options)
     for name in FILES:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     if make is _table:  # skips of every kind, in order: the recipe's (kept here), the filter's, the duplicate search's
@@ -173,3 +175,12 @@ def test_the_privacy_gate_finds_in_the_preparer_and_numbers_in_this_process(monk
     assert not searched
     assert redacted.prompt == "From <EMAIL_1>: call <PHONE_1>" and redacted.completion == "Write to me@example.org or <EMAIL_1>"
     assert redacted.context == (("user", "<EMAIL_2> wrote first"),)
+
+
+def test_a_limit_keeps_a_small_build_in_this_process_whatever_the_recipe_says_is_coming(tmp_path, helpers_early):
+    """The email recipe says how many items come (its messages), so a large build starts its helpers at once;
+    ``--limit`` caps that: three items of a larger mailbox stay here."""
+    source, options = _email(tmp_path)
+    result = build(BuildSettings(recipe="email", sources=[source], out=tmp_path / "ds", options=options, jobs=2,
+                                 limit=3))
+    assert result.manifest["ledger"]["records"] == 3 and helpers_early == []

@@ -159,8 +159,12 @@ def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str,
     preview = []
     records = recipe.records([Path(s) for s in settings.sources])
     items = records if settings.limit is None else islice(records, settings.limit)
+    def coming() -> int | None:
+        known = recipe.items_coming()
+        return known if settings.limit is None or known is None else min(known, settings.limit)
+
     with stages.deduper:
-        for item in prepare_all(stages.preparer, items, settings.jobs):
+        for item in prepare_all(stages.preparer, items, settings.jobs, coming):
             ledger.records += 1
             for example in stages.run(item):
                 where = side(example, settings.valid_fraction, settings.seed)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import chain, islice
-from typing import Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from ..example import Example
 from ..parallel import batched, free_helpers, ordered_map
@@ -74,13 +74,16 @@ class Preparer:
         return {**self.__dict__, "_renderer": None}
 
 
-def prepare_all(preparer: Preparer, items: Iterable[dict | Skip], jobs: int | None = None
-                ) -> Iterator[Prepared | Skip]:
+def prepare_all(preparer: Preparer, items: Iterable[dict | Skip], jobs: int | None = None,
+                coming: Callable[[], int | None] = lambda: None) -> Iterator[Prepared | Skip]:
     """``map(preparer, items)``, in order: here for the first ``PARALLEL_FROM`` items, then, when more come and
     ``jobs`` (processes, this one included; default one per core that the recipe's own helpers leave free)
-    allows, in helper processes."""
+    allows, in helper processes. ``coming``: how many items there are in all, asked after the first (the
+    recipe's ``items_coming``); more than ``PARALLEL_FROM``, and the helpers start at once."""
     items = iter(items)
-    yield from map(preparer, islice(items, PARALLEL_FROM))
+    first = list(islice(items, 1))
+    here = 1 if (coming() or 0) > PARALLEL_FROM else PARALLEL_FROM
+    yield from map(preparer, chain(first, islice(items, here - 1)))
     workers = free_helpers() if jobs is None else jobs - 1
     if workers <= 0:
         yield from map(preparer, items)

@@ -89,6 +89,12 @@ class Recipe:
         """Numbers about the sources for the manifest and the report (the language recipe: tokens per char)."""
         return {}
 
+    def items_coming(self) -> int | None:
+        """How many items ``records`` yields in all, asked once it has yielded its first; None when it does not
+        know. A recipe that reads its sources before its first item (the email recipe's passes) knows, and a large
+        build then starts its helper processes at once rather than after ``PARALLEL_FROM`` items."""
+        return None
+
     # --- helpers for subclasses -----------------------------------------------------------------------------
 
     def files(self, sources: Iterable[Path]) -> Iterator[Path | Skip]:

@@ -306,6 +306,9 @@ class Email(Recipe):
     def stats(self) -> dict:
         return dict(sorted(self._counts.items()))
 
+    def items_coming(self) -> int | None:
+        return self._counts.get("messages")  # one item a message, counted by the first pass
+
 
 def _person(mail: Mail) -> dict:
     return {"sender": mail.sender_name or mail.sender, "address": mail.sender, "subject": mail.subject,
