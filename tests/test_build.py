@@ -452,3 +452,34 @@ def test_the_check_of_files_scanned_as_they_are_written_is_the_check_of_the_file
     read_again.clear()
     build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "again"))
     assert len(read_again) == 2  # small sources: no helper, both files read once written
+
+
+def test_a_check_helper_that_dies_leaves_the_check_to_the_finished_files(tmp_path, monkeypatch):
+    """Killed (out of memory, by hand), the helper that checks a build's files as they are written takes nothing
+    with it: the build checks the files once written, and the report is the same."""
+    import os
+    import signal
+
+    import ftcook.check.live as live
+    import ftcook.pipeline as pipeline
+
+    monkeypatch.setattr(live, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(pipeline, "LIVE_CHECK_FROM", 1000)
+    sent = live.LiveScan._send
+
+    def kill_then_send(self, file):
+        if file.first_line > 1 and not killed:  # after the first block: the helper has work in flight
+            killed.extend(self._pool._processes)
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+        sent(self, file)
+
+    killed = []
+
+    monkeypatch.setattr(live.LiveScan, "_send", kill_then_send)
+    write_jsonl(tmp_path / "t.jsonl", [{"prompt": f"question {i}?", "completion": f"answer number {i} " * 20}
+                                       for i in range(200)])
+    result = build(BuildSettings(recipe="table", sources=[tmp_path / "t.jsonl"], out=tmp_path / "ds"))
+    again = __import__("ftcook.check", fromlist=["run_check"]).run_check(tmp_path / "ds" / "train.jsonl",
+                                                                         "local:default")
+    assert killed and result.report.to_dict() == again.to_dict() and result.report.n_examples > 20

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from ..catalog import Model
@@ -73,24 +73,40 @@ class LiveScan:
 
     def scan(self, name: str) -> tuple[ScanContext, Scan] | None:
         """File ``name``'s ``Scan``, and the ``ScanContext`` it was made with, once the file is written; None when
-        there is none (nothing written, a format the check refuses, or a build that never filled a block)."""
+        there is none (nothing written, a format the check refuses, a build that never filled a block, or a
+        helper that died)."""
         file = self._files[name]
         if not file.usable or file.ctx is None or not self._sent:
             return None
         if file.lines:
             self._send(file)
-        while file.sent:
-            file.scan.merge(file.sent.popleft().result())
-        return file.ctx, file.scan
+        self._merge(file, until=0)
+        return (file.ctx, file.scan) if file.usable else None
 
     def _send(self, file: _File) -> None:
         block = RawBlock(file.first_line, b"".join(file.lines))
         file.first_line += len(file.lines)
         file.lines, file.size = [], 0
         self._sent = True
-        file.sent.append(self._pool.submit(scan_block, block, file.ctx))
-        while len(file.sent) > IN_FLIGHT or (file.sent and file.sent[0].done()):
-            file.scan.merge(file.sent.popleft().result())
+        try:
+            file.sent.append(self._pool.submit(scan_block, block, file.ctx))
+        except BrokenExecutor:
+            self._lost()
+        self._merge(file, until=IN_FLIGHT)
+
+    def _merge(self, file: _File, until: int) -> None:
+        """Merge the blocks back in order until at most ``until`` are out, and any that are done."""
+        try:
+            while len(file.sent) > until or (file.sent and file.sent[0].done()):
+                file.scan.merge(file.sent.popleft().result())
+        except BrokenExecutor:
+            self._lost()
+
+    def _lost(self) -> None:
+        """The helper died (killed, out of memory): each file is checked once written, as a small build's is."""
+        for file in self._files.values():
+            file.usable = False
+            file.sent.clear()
 
 
 def _yield_cores() -> None:
