@@ -159,7 +159,8 @@ def _write_examples(settings: BuildSettings, recipe, stages: "Stages", fmt: str,
     preview = []
     records = recipe.records([Path(s) for s in settings.sources])
     items = records if settings.limit is None else islice(records, settings.limit)
-    def coming() -> int | None:
+
+    def coming() -> int | None:  # the recipe's count, within --limit
         known = recipe.items_coming()
         return known if settings.limit is None or known is None else min(known, settings.limit)
 
