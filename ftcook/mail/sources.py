@@ -179,11 +179,7 @@ def read_again(source: MailSource, locators: list[tuple]) -> Iterator[bytes]:
         for (key,) in locators:
             yield box.get_bytes(key)
     elif source.kind == "mbox":
-        with open(source.path, "rb") as f:
-            for start, end in locators:
-                f.seek(start)
-                chunk = f.read(end - start)
-                yield _message(chunk, 0, len(chunk))
+        yield from read_entries(source, [tuple(locator) for locator in locators])
     else:
         wanted = iter(locators)
         target = next(wanted, None)
