@@ -13,6 +13,10 @@ import click
 from . import __version__
 from .commands import MODULES, load
 from .errors import FtcookError, PluginError, Stopped
+from .runtime import console_script, end, for_batch_work, may_end_fast
+
+#: commands that read and write data in one long run, then exit: their process is set for it (runtime.py)
+BATCH_COMMANDS = ("build", "check")
 
 
 class CommandError(click.ClickException):
@@ -28,9 +32,16 @@ class Group(click.Group):
     training run that stopped early its one line (``Interrupted`` 130, ``Cancelled`` 1, ``Detached`` 0), Ctrl-C
     anywhere else one line naming the command to run again, and 130. No traceback reaches a user.
 
-    Built-in commands are loaded when used, plugin commands when first needed (see the module's docstring)."""
+    Built-in commands are loaded when used, plugin commands when first needed (see the module's docstring). The
+    batch commands (``BATCH_COMMANDS``) run with the process set for batch work (runtime.py)."""
 
     _plugins_added = False
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in BATCH_COMMANDS:
+            for_batch_work()
+        return name, command, rest
 
     def list_commands(self, ctx):
         self._add_plugin_commands()
@@ -113,4 +124,10 @@ def _broken_plugins(error: PluginError) -> click.Command:
 
 
 def main():  # pragma: no cover - the console script
-    cli()
+    console_script()
+    try:
+        cli()
+    except SystemExit as done:
+        if not may_end_fast():
+            raise
+        end(done.code)
