@@ -483,3 +483,18 @@ def test_a_check_helper_that_dies_leaves_the_check_to_the_finished_files(tmp_pat
     again = __import__("ftcook.check", fromlist=["run_check"]).run_check(tmp_path / "ds" / "train.jsonl",
                                                                          "local:default")
     assert killed and result.report.to_dict() == again.to_dict() and result.report.n_examples > 20
+
+
+def test_the_manifest_names_every_input_with_its_size_and_sha256(tmp_path, qa_csv):
+    """The inputs are hashed in a thread while the build runs; the manifest has what hashing them here gives."""
+    import hashlib
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "b.csv").write_text("question,answer\nWhat is red?,A colour.\n", encoding="utf-8")
+    (folder / "a.bin").write_bytes(bytes(range(256)) * 10_000)  # 2.5 MB, read in blocks (the recipe skips it)
+    result = build(BuildSettings(recipe="table", sources=[qa_csv, folder], out=tmp_path / "ds",
+                                 options={"prompt": "{{ question }}", "completion": "{{ answer }}"}))
+    files = [qa_csv, folder / "a.bin", folder / "b.csv"]
+    assert result.manifest["inputs"] == [{"path": p.as_posix(), "bytes": p.stat().st_size,
+                                          "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files]

@@ -10,6 +10,7 @@ inputs, options and seed give byte-identical files.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -87,6 +88,7 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         raise UsageError(f"--valid-fraction must be at least 0 and below 1, not {settings.valid_fraction}")
     from ..plugins import get_recipe
 
+    inputs = _InputHashes(settings.sources)
     model = get_model(settings.model or DEFAULT_MODEL)
     fmt = settings.format or model.format
     if fmt not in OUTPUT_FORMATS:
@@ -111,7 +113,7 @@ def build(settings: BuildSettings, progress: Callable[[Ledger], None] | None = N
         dataset.close_files()
         moved = _hold_one_out(dataset, spare, settings.valid_fraction)
         trained = dataset.move_valid_to_train() if dataset.counts["valid"] and not dataset.counts["train"] else 0
-        manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts)
+        manifest = _manifest(settings, recipe, model, fmt, renderer, ledger, dataset.counts, inputs.result())
         if moved or trained:  # a small dataset: held one out, or the split held out all there was to train on
             manifest["split"] = {"held_out_to_keep_one": moved} if moved else {"valid_moved_to_train": trained}
             live = None  # the files are no longer what was scanned as they were written
@@ -278,13 +280,13 @@ class Stages:
         self.ledger.skip(skip)
 
 
-def _manifest(settings, recipe, model, fmt, renderer, ledger, counts) -> dict:
+def _manifest(settings, recipe, model, fmt, renderer, ledger, counts, inputs: list[dict]) -> dict:
     return {
         "ftcook": __version__,
         "recipe": recipe.name,
         "options": recipe.options.model_dump(mode="json"),
         "templates": renderer.hashes(),
-        "inputs": _inputs(settings.sources),
+        "inputs": inputs,
         "model": model.id,
         "format": fmt,
         "seed": settings.seed,
@@ -296,6 +298,30 @@ def _manifest(settings, recipe, model, fmt, renderer, ledger, counts) -> dict:
         "reasons": {code: {**REASONS, **recipe.reasons}.get(code, "") for code in ledger.skipped},
         "stats": recipe.stats(),
     }
+
+
+class _InputHashes:
+    """``_inputs(sources)``, computed in a thread from the build's start: hashing and reading release the GIL, and
+    a build's first moments (imports, setting up) leave a core idle. A daemon thread, so that a build that stops
+    early does not wait for it."""
+
+    def __init__(self, sources):
+        self._rows: list[dict] | None = None
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, args=(sources,), name="ftcook-input-hashes", daemon=True)
+        self._thread.start()
+
+    def _run(self, sources) -> None:
+        try:
+            self._rows = _inputs(sources)
+        except Exception as error:  # noqa: BLE001 - raised where the manifest asks for the rows
+            self._error = error
+
+    def result(self) -> list[dict]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._rows
 
 
 def _inputs(sources) -> list[dict]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from ..example import Example
 from ..formats import CHAT
 from ..pipeline.ledger import Skip
-from ..text.chunk import Oversize, chunk_paragraphs
-from ..text.extract import Paragraph
 from ..tokens import TokenCounter, chat_tokens
 
 _OVERHEAD = 32  # chat overhead (3 per example, 3 per message, role names) is far below this
@@ -37,6 +35,9 @@ class Budget:
         """``[example]`` when it fits; else its parts (and a ``Skip`` for any sentence too long on its own)."""
         if self.surely_fits(example) or self.tokens(example) <= self.max_tokens:
             return [example]
+        from ..text.chunk import Oversize, chunk_paragraphs  # (with its sentence rules: only for a long example)
+        from ..text.extract import Paragraph
+
         room = self.max_tokens - self.tokens(example.replace(completion="")) - 8
         if room <= 0:
             return [Skip(example.id, "too_long", f"the prompt alone is longer than the {self.max_tokens:,} tokens "
