@@ -176,9 +176,10 @@ class Redactor:
         if not _ANY_DIGIT.search(text):
             return
         yield "IBAN", [m.span() for m in _IBAN.finditer(text) if _iban(m.group(0))]
+        if not _DIGITS.search(text):  # a card number (13-19 digits, spaces or hyphens between) is such a run too
+            return
         yield "CARD", [m.span() for m in _CARD.finditer(text) if _card(m.group(0))]
-        if _DIGITS.search(text):
-            yield "PHONE", self._phones(text, regions_for(text, addresses, self.region))
+        yield "PHONE", self._phones(text, regions_for(text, addresses, self.region))
 
     def _mine(self, address: str) -> bool:
         address = address.lower()
