@@ -1,20 +1,20 @@
 """The checker's pass over a file: blocks of the file are parsed, checked and counted by ``jobs`` processes -
-this one and ``jobs - 1`` helpers, taking blocks in turn - and the results are merged in file order. At most
-``jobs`` blocks are in flight, so memory stays flat however large the file is (benchmarks/check_bench.py)."""
+``jobs - 1`` helpers and this one, which takes a block whenever the helpers are behind - and the results are
+merged in file order. A few blocks per process are in flight at most, so memory stays flat however large the file
+is (benchmarks/check_bench.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 from array import array
-from collections import defaultdict, deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import orjson
 
-from ..parallel import ignore_sigint
+from ..parallel import ordered_map
 from ..readers import ParseProblem, Source, parse_block
 from ..tokens import get_counter
 from .examples import check_example
@@ -93,21 +93,23 @@ def scan_block(block, ctx: ScanContext) -> Scan:
     return part
 
 
+_CONTEXT: dict[str, ScanContext] = {}  # in a helper process of ``_ordered``: the context of every block
+
+
+def _install(ctx: ScanContext) -> None:
+    _CONTEXT["ctx"] = ctx
+
+
+def _scan_installed(block) -> Scan:
+    return scan_block(block, _CONTEXT["ctx"])
+
+
 def _ordered(blocks: Iterable, ctx: ScanContext, jobs: int):
-    """``scan_block`` over ``blocks`` in order: every ``jobs``-th block here, the others in ``jobs - 1`` helper
-    processes, so all cores work and at most ``jobs`` blocks are in flight."""
-    with ProcessPoolExecutor(max_workers=jobs - 1, initializer=ignore_sigint) as pool:  # Ctrl-C: this process's
-        pending: deque = deque()
-        for i, block in enumerate(blocks):
-            if i % jobs == jobs - 1:
-                pending.append(scan_block(block, ctx))
-                while pending:
-                    item = pending.popleft()
-                    yield item.result() if isinstance(item, Future) else item
-            else:
-                pending.append(pool.submit(scan_block, block, ctx))
-        for item in pending:
-            yield item.result() if isinstance(item, Future) else item
+    """``scan_block`` over ``blocks`` in order, by ``jobs - 1`` helper processes and this one: the helpers keep
+    blocks queued, and this process checks the next block itself whenever the oldest one sent is not back
+    (``ordered_map``'s sharing). Taking blocks strictly in turn made each pair of blocks wait for the slower of
+    the two processes."""
+    yield from ordered_map(_scan_installed, blocks, jobs - 1, setup=(_install, ctx), share=True)
 
 
 def default_jobs() -> int:
