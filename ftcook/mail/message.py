@@ -119,7 +119,7 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
     if not data or data.isspace():  # (no copy of the message, as strip would make)
         raise BrokenMessage("empty message")
     end = header_end(data)
-    if _MULTIPART.search(data, 0, end):
+    if _multipart(data, end):
         fast = _parse_text_part(place, folder, data, end)
         if fast is not None:
             return fast
@@ -143,6 +143,22 @@ def parse_mail(place: str, folder: str, data: bytes) -> Mail:
             mail.text, quoted = clean_body(body)
             mail.quoted = "\n".join(q for q in (html_quoted, quoted) if q)
     return mail
+
+
+def _multipart(data: bytes, end: int) -> bool:
+    """``_MULTIPART.search(data, 0, end)``: whether a field of the header block says Content-Type multipart/, by
+    plain searches of the lowercased block (a case-insensitive pattern tried at every line took 10 us a message).
+
+    >>> _multipart(b"Subject: x\\nContent-Type:\\n  Multipart/Mixed; boundary=b\\n\\n", 50)
+    True
+    """
+    head = b"\n" + data[:end].lower()
+    at = head.find(b"\ncontent-type:")
+    while at >= 0:
+        if head[at + 14:].lstrip().startswith(b"multipart/"):  # (lstrip: the whitespace \s matches, folds too)
+            return True
+        at = head.find(b"\ncontent-type:", at + 14)
+    return False
 
 
 def _one_part(data: bytes, end: int) -> Message | None:
