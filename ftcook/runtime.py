@@ -5,8 +5,8 @@ CPython's cyclic garbage collector looks at the youngest objects every 700 alloc
 containers, and now and then at all of them. A build allocates millions of short-lived containers (parsed
 messages, records, examples), nearly all freed by reference counting the moment they are done with, so those
 passes find next to nothing; on an email build they cost about 4 % of the CPU time. ``for_batch_work`` makes
-them rarer and leaves what is loaded before the work starts (modules, the CLI, the recipe's tables) out of every
-pass, as long-running Python tools do (the same two settings: ``gc.freeze`` and a larger first threshold).
+them rarer and leaves what is loaded before the work starts (the command's modules and their tables) out of
+every pass, as long-running Python tools do (the same two settings: ``gc.freeze`` and a larger first threshold).
 Reference cycles are still collected, later; helper processes forked afterwards inherit the settings.
 
 Such a process also ends without tearing the interpreter down (``end``): once the command has returned, its files
@@ -63,7 +63,7 @@ def end(code) -> NoReturn:
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # what Python runs at exit (multiprocessing's clean-up among them), then no teardown
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
