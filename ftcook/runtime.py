@@ -58,12 +58,15 @@ def may_end_fast() -> bool:
 def end(code) -> NoReturn:
     """Exit with ``code`` (``SystemExit``'s: None, a number or a message) as Python would, less the interpreter's
     teardown: exit handlers run, standard output and error are flushed, then the process ends."""
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's own; without it, the usual exit
+    if run_exit_handlers is None:
+        raise SystemExit(code)
     if code is None:
         code = 0
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    atexit._run_exitfuncs()  # what Python runs at exit (multiprocessing's clean-up among them), then no teardown
+    run_exit_handlers()  # what Python runs at exit (multiprocessing's clean-up among them), then no teardown
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -39,6 +39,13 @@ def test_end_runs_exit_handlers_flushes_and_keeps_the_status():
         assert (out.returncode, out.stdout, out.stderr) == (status, "x" * 100_000 + "|handler\n", err)
 
 
+def test_without_cpythons_exit_handler_runner_the_end_is_the_usual_exit():
+    code = ("import atexit, sys; from ftcook.runtime import end; atexit.register(lambda: print('handler')); "
+            "del atexit._run_exitfuncs; print('out'); end(3)")
+    out = _run(code=code)
+    assert (out.returncode, out.stdout) == (3, "out\nhandler\n"), out.stderr
+
+
 def test_a_checked_file_ends_fast_with_its_report_and_status(tmp_path):
     good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
     write_jsonl(good, [{"prompt": f"question {i}", "completion": f" answer number {i}"} for i in range(40)])
