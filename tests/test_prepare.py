@@ -170,8 +170,7 @@ def test_the_privacy_gate_finds_in_the_preparer_and_numbers_in_this_process(monk
     assert [len(spans) for spans in found] == [0, 2, 1, 1]  # system, prompt, completion, the context turn
     searched = []
     monkeypatch.setattr(Redactor, "_find", lambda self, *args: searched.append(args) or iter(()))
-    here.remember(example, found)
-    redacted = here.redact(example)
+    redacted = here.redact(example, found)
     assert not searched
     assert redacted.prompt == "From <EMAIL_1>: call <PHONE_1>" and redacted.completion == "Write to me@example.org or <EMAIL_1>"
     assert redacted.context == (("user", "<EMAIL_2> wrote first"),)

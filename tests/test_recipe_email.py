@@ -577,3 +577,25 @@ def test_an_mbox_read_by_the_helpers_is_read_as_this_process_reads_it(tmp_path, 
         outputs.append(b"".join((out / name).read_bytes() for name in ("train.jsonl", "valid.jsonl", "skipped.jsonl")))
     assert outputs[0] == outputs[1] == outputs[2].replace(b"mail.mbox.gz:", b"mail.mbox:")
     assert outputs[0].count(b'"reason":"not_mine"') >= 20
+
+
+def test_the_index_gives_back_the_mail_it_was_given():
+    """Messages are read back from the thread index several times a build, by a shortcut past ``Mail.__init__``:
+    what comes back equals what went in, recipients as tuples, and is a ``Mail`` like any other."""
+    from dataclasses import replace
+
+    from ftcook.mail.message import Mail, headers_only
+    from ftcook.mail.store import MailIndex, stored
+
+    mails = [parse_mail("box:message 1", "Inbox", compose(BOB, [ME, ("", "carl@example.net")], "Re: Plan",
+                                                           "Fine by me.\n\n> Plan?", msgid="b@x", in_reply_to="a@x")),
+             parse_mail("box:message 2", "Sent", compose(ME, BOB, "Plan", "Plan?", msgid="a@x"))]
+    assert mails[0].to and not mails[1].cc
+    with MailIndex() as index:
+        for pos, mail in enumerate(mails):
+            index.add(pos, stored(headers_only(mail), (0, pos), mail), mail.sender == ME[1])
+        index.use_whole([0, 1])
+        back = [index.at(0), index.by_id("a@x")]
+    assert back == mails and all(type(m) is Mail for m in back)
+    assert back[0].to == [(ME[0], ME[1]), ("", "carl@example.net")] and isinstance(back[0].to[0], tuple)
+    assert replace(back[1], subject="x").subject == "x" and back[1].references == []

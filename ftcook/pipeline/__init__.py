@@ -259,10 +259,8 @@ class Stages:
         if problem:
             self._skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []
-        if self.redactor is not None:  # the privacy gate, then the recipe's own (the chat recipe: people's names)
-            if item.found is not None:
-                self.redactor.remember(example, item.found)  # found by the preparer, perhaps in a helper
-            example = self.recipe.redact(self.redactor.redact(example))
+        if self.redactor is not None:  # the privacy gate (what the preparer found, perhaps in a helper), then the
+            example = self.recipe.redact(self.redactor.redact(example, item.found))  # recipe's own: a chat's names
         pieces = self.budget.fit(example)
         self.ledger.split_parts += len(pieces) - 1
         kept = []

@@ -74,20 +74,28 @@ class Redactor:
         self.left = LeftNumbers()
         self._found: dict[tuple, list[tuple[int, int, str]]] = {}
 
-    def redact(self, example):
+    def redact(self, example, found: tuple | None = None):
         """``example`` with placeholders; its ``meta["addresses"]`` (part → the sender's addresses, from the
-        recipe) say where each part's phone numbers are from."""
+        recipe) say where each part's phone numbers are from. ``found``: what ``find_all`` found in it, perhaps in
+        another process (the build's helpers), else it is searched here."""
+        texts = _texts(example)
+        found = tuple(self.find(text, addresses) if text else () for text, addresses in texts) if found is None \
+            else found
+        if not any(found):  # nothing to replace: only the numbers left are counted
+            for text, _ in texts[:3]:
+                if text and _DIGITS.search(text):
+                    self.left.scan(_DIGITS.finditer(text), example.id)
+            return example
         names: dict[tuple[str, str], str] = {}
         changes = {}
-        addresses = example.meta.get("addresses") or {}
-        for part in ("system", "prompt", "completion"):
-            value = getattr(example, part)
+        for part, (value, _), spans in zip(("system", "prompt", "completion"), texts, found):
             if value:
-                redacted = self.text(value, names, addresses.get(part, ()), example.id)
+                redacted = self.text(value, names, example_id=example.id, spans=spans)
                 if redacted != value:
                     changes[part] = redacted
         # earlier turns are other examples' prompts and replies too: their leftover numbers are counted there
-        context = tuple((role, self.text(content, names, count_left=False)) for role, content in example.context)
+        context = tuple((role, self.text(content, names, count_left=False, spans=spans))
+                        for (role, content), spans in zip(example.context, found[3:]))
         if context != example.context:
             changes["context"] = context
         if not changes:
@@ -97,17 +105,9 @@ class Redactor:
 
     def find_all(self, example) -> tuple:
         """The findings of every text ``redact`` reads in ``example``: system, prompt, completion, then each
-        context turn. Pure (nothing is counted): the build finds them in its helper processes, and ``remember``
-        hands them to the redactor that numbers the placeholders, in order, in this process."""
+        context turn. Pure (nothing is counted): the build finds them in its helper processes and hands them to
+        ``redact``, which numbers the placeholders, in order, in this process."""
         return tuple(self.find(text, addresses) if text else () for text, addresses in _texts(example))
-
-    def remember(self, example, found: tuple) -> None:
-        """Take the findings ``find_all`` made elsewhere for ``example``, so ``redact`` does not search again."""
-        if len(self._found) + len(found) >= _REMEMBER:
-            self._found.clear()
-        for (text, addresses), spans in zip(_texts(example), found):
-            if text:
-                self._found[(text, tuple(addresses))] = spans
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_found": {}}  # a helper process starts with no remembered findings
@@ -143,11 +143,11 @@ class Redactor:
         return text
 
     def text(self, text: str, names: dict[tuple[str, str], str], addresses=(), example_id: str = "",
-             count_left: bool = True) -> str:
+             count_left: bool = True, spans: list | None = None) -> str:
         """``text`` with placeholders; ``names`` maps (kind, value) to its placeholder within one example. Numbers
-        left that look like phone numbers are counted (``left``)."""
+        left that look like phone numbers are counted (``left``). ``spans``: what ``find`` found in it, if known."""
         out, last = [], 0
-        for start, end, kind in self.find(text, addresses):
+        for start, end, kind in self.find(text, addresses) if spans is None else spans:
             value = text[start:end]
             key = (kind, value.lower() if kind == "EMAIL" else value)
             if key not in names:
