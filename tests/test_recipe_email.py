@@ -599,3 +599,39 @@ def test_the_index_gives_back_the_mail_it_was_given():
     assert back == mails and all(type(m) is Mail for m in back)
     assert back[0].to == [(ME[0], ME[1]), ("", "carl@example.net")] and isinstance(back[0].to[0], tuple)
     assert replace(back[1], subject="x").subject == "x" and back[1].references == []
+
+
+def test_the_thread_index_answers_alike_in_memory_and_in_a_file(tmp_path, monkeypatch):
+    """The thread index keeps its messages in memory up to ``MEMORY_BYTES``, then moves them into a SQLite file:
+    a build gives the same files with the index in memory, in a file from the first message, or moved mid-way
+    (duplicates, replies found by Message-ID, by subject and quote, thread context, a message without headers)."""
+    from importlib.resources import files
+
+    from ftcook.mail import store
+
+    sample = (files("ftcook.samples") / "email" / "sample.mbox").read_bytes()
+    box = thread_mbox(tmp_path / "mail.mbox")
+    with box.open("ab") as f:
+        f.write(sample + mbox_bytes([
+            compose(ME, BOB, "Budget", "Can you send the budget?", msgid="q0@x", minutes=290),  # yours: no match
+            compose(BOB, ME, "Budget", "Can you send the budget?", msgid="q1@x", minutes=300),
+            compose(ME, BOB, "Re: Budget", "Here it is.\n\n> Can you send the budget?", msgid="q2@x", minutes=310),
+            compose(BOB, ME, "Budget", "Can you send the budget?", msgid="q1@x", minutes=300),  # a second copy
+            b"just some text\nwithout any header\n",
+        ]))
+    moved = []
+    real_moved = store._File.moved
+    monkeypatch.setattr(store._File, "moved", classmethod(lambda cls, memory: moved.append(len(memory.rows))
+                                                          or real_moved.__func__(cls, memory)))
+    outputs = []
+    for budget in (store.MEMORY_BYTES, 0, 12_000):
+        monkeypatch.setattr(store, "MEMORY_BYTES", budget)
+        out = tmp_path / f"out-{budget}"
+        build(BuildSettings(recipe="email", sources=[box], out=out, options={"me": ME[1], "context": "2"}))
+        outputs.append([(out / name).read_bytes() for name in ("train.jsonl", "valid.jsonl", "skipped.jsonl")])
+        outputs[-1].append(json.loads((out / "manifest.json").read_text())["stats"])
+    assert moved[0] == 1 and 5 < moved[1] < 30  # from the first message; after some
+    assert outputs[0] == outputs[1] == outputs[2]
+    stats, skipped = outputs[0][3], outputs[0][2]
+    assert stats["matched_by_subject_and_quote"] >= 1 and stats["matched_by_in_reply_to"] >= 5
+    assert b'"reason":"duplicate_message"' in skipped and b'"reason":"broken_message"' in skipped

@@ -1,5 +1,6 @@
-"""The thread index: every parsed message in a temporary SQLite file, found by Message-ID or subject, so a
-multi-GB mailbox is threaded with flat memory. Deleted when closed."""
+"""The thread index: every parsed message, found by position, Message-ID or thread subject. In memory while its
+messages are small in all; past ``MEMORY_BYTES`` in a temporary SQLite file (deleted when closed), so a multi-GB
+mailbox is threaded with flat memory. Both give the same answers, in the same order."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import sqlite3
 import tempfile
 from contextlib import contextmanager
+from itertools import islice
 from typing import Iterator, NamedTuple
 
 import orjson
@@ -55,7 +57,127 @@ def serialised(mail: Mail) -> bytes:
     return orjson.dumps(mail.to_dict())
 
 
+#: what the index keeps in memory (the first pass's stored messages, about ``ROW_BYTES`` each besides their bytes)
+#: before it moves into a file; the second pass's messages read whole can take it past that. A 30 MB mailbox of
+#: short mail (9,000 messages) holds about 20 MB: in memory no SQL statement is run a message added or looked up
+MEMORY_BYTES = 64 * 1024 * 1024
+ROW_BYTES = 250
+
+
 class MailIndex:
+    """``add`` every message in order, ``finish``, then ask (the methods of ``_Memory`` and ``_File``, which answer
+    alike). The messages are kept in memory until they hold ``memory_bytes``; then in a file."""
+
+    def __init__(self, memory_bytes: int | None = None):
+        self.memory_bytes = MEMORY_BYTES if memory_bytes is None else memory_bytes
+        self._rows: _Memory | _File = _Memory()
+
+    def add(self, pos: int, message: "Stored", mine: bool) -> None:
+        """A message as its headers say; the message read whole, when it was, is kept aside: it replaces the
+        headers' ``Mail`` only if the dataset needs it (``use_whole``), so what is used never depends on when it
+        was read."""
+        self._rows.add(pos, message, mine)
+        if isinstance(self._rows, _Memory) and self._rows.bytes > self.memory_bytes:
+            self._rows = _File.moved(self._rows)
+
+    @property
+    def in_memory(self) -> bool:
+        return isinstance(self._rows, _Memory)
+
+    def __getattr__(self, name: str):
+        return getattr(self.__dict__["_rows"], name)
+
+    def __enter__(self) -> "MailIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._rows.close()
+
+
+class _Memory:
+    """The index in dicts and lists: rows by position ([msgid, topic, mine, data, locator, whole]), first positions by
+    Message-ID, and (after ``finish``) other people's positions by thread subject."""
+
+    def __init__(self):
+        self.rows: list[list] = []
+        self.first: dict[str, int] = {}
+        self.topics: dict[str, list[int]] = {}
+        self.bytes = 0
+
+    def close(self) -> None:
+        self.rows, self.first, self.topics = [], {}, {}
+
+    def add(self, pos: int, message: "Stored", mine: bool) -> None:
+        if pos != len(self.rows):
+            raise ValueError(f"messages are added in order: {pos} after {len(self.rows) - 1}")
+        self.rows.append([message.msgid, message.topic, mine, message.data, message.where, message.whole])
+        if message.msgid is not None:
+            self.first.setdefault(message.msgid, pos)
+        self.bytes += len(message.data) + len(message.where) + len(message.whole or b"") + ROW_BYTES
+
+    def finish(self) -> None:
+        for pos, row in enumerate(self.rows):
+            if not row[2]:
+                self.topics.setdefault(row[1], []).append(pos)
+
+    def use_whole(self, positions: list[int]) -> list[tuple[int, list]]:
+        located = []
+        for pos in sorted(set(positions)):
+            row = self.rows[pos]
+            if row[5] is not None:
+                row[3] = row[5]
+            else:
+                located.append((pos, orjson.loads(row[4])))
+        return located
+
+    def update(self, read: list[tuple[int, bytes]]) -> None:
+        for pos, data in read:
+            self.rows[pos][3] = data
+
+    def at(self, pos: int) -> Mail:
+        return _mail(self.rows[pos][3])
+
+    def mine_positions(self) -> list[tuple[int, Mail]]:
+        return [(pos, _mail(row[3])) for pos, row in enumerate(self.rows) if row[2]]
+
+    def topic_positions(self, subject: str, exclude_pos: int, most: int) -> list[tuple[int, str]]:
+        return [(pos, self.rows[pos][0]) for pos in islice(self._topic(subject, exclude_pos), most)]
+
+    def _topic(self, subject: str, exclude_pos: int) -> Iterator[int]:
+        return (pos for pos in self.topics.get(topic(subject), ()) if pos != exclude_pos)
+
+    def all(self) -> Iterator[tuple[int, bool, Mail, int | None]]:
+        for pos, (msgid, _, mine, data, _, _) in enumerate(self.rows):
+            yield pos, bool(mine), _mail(data), self.first.get(msgid) if msgid is not None else None
+
+    def count_mine(self) -> int:
+        return sum(1 for row in self.rows if row[2])
+
+    def mine(self) -> Iterator[Mail]:
+        return (_mail(row[3]) for row in self.rows if row[2])
+
+    def first_positions(self, message_ids: set[str]) -> dict[str, int]:
+        return {i: self.first[i] for i in message_ids if i in self.first}
+
+    def first_pos(self, message_id: str | None) -> int | None:
+        return self.first.get(message_id) if message_id else None
+
+    def by_id(self, message_id: str | None) -> Mail | None:
+        pos = self.first_pos(message_id)
+        return None if pos is None else _mail(self.rows[pos][3])
+
+    def by_topic(self, subject: str, exclude_pos: int) -> list[Mail]:
+        return [_mail(self.rows[pos][3]) for pos in islice(self._topic(subject, exclude_pos), TOPIC_MOST)]
+
+
+#: messages of one thread subject that ``by_topic`` gives at most
+TOPIC_MOST = 200
+_INSERT = "INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+class _File:
+    """The index in a temporary SQLite file, one row a message."""
+
     def __init__(self):
         handle, self.path = tempfile.mkstemp(prefix="ftcook-mail-", suffix=".sqlite")
         os.close(handle)
@@ -66,11 +188,13 @@ class MailIndex:
                               locator BLOB, whole BLOB);
         """)
 
-    def __enter__(self) -> "MailIndex":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    @classmethod
+    def moved(cls, memory: _Memory) -> "_File":
+        """A file holding what ``memory`` held (added, not yet finished), which is emptied."""
+        file = cls()
+        file.db.executemany(_INSERT, ((pos, *row[:2], int(row[2]), *row[3:]) for pos, row in enumerate(memory.rows)))
+        memory.close()
+        return file
 
     def close(self) -> None:
         if self.db is not None:
@@ -79,11 +203,8 @@ class MailIndex:
             os.unlink(self.path)
 
     def add(self, pos: int, message: "Stored", mine: bool) -> None:
-        """A message as its headers say; the message read whole, when it was, is kept aside: it replaces the
-        headers' ``Mail`` only if the dataset needs it (``use_whole``), so what is used never depends on when it
-        was read."""
-        self.db.execute("INSERT INTO mail VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (pos, message.msgid, message.topic, int(mine), message.data, message.where, message.whole))
+        self.db.execute(_INSERT, (pos, message.msgid, message.topic, int(mine), message.data, message.where,
+                                  message.whole))
 
     def use_whole(self, positions: list[int]) -> list[tuple[int, list]]:
         """The messages at ``positions`` read whole already replace their headers' ``Mail``; the others, to be
@@ -158,8 +279,8 @@ class MailIndex:
 
     def by_topic(self, subject: str, exclude_pos: int) -> list[Mail]:
         """Messages of the same thread subject written by others."""
-        rows = self.db.execute("SELECT data FROM mail WHERE topic = ? AND mine = 0 AND pos != ? ORDER BY pos LIMIT 200",
-                               (topic(subject), exclude_pos))
+        rows = self.db.execute("SELECT data FROM mail WHERE topic = ? AND mine = 0 AND pos != ? ORDER BY pos LIMIT ?",
+                               (topic(subject), exclude_pos, TOPIC_MOST))
         return [_mail(data) for (data,) in rows]
 
 
