@@ -635,3 +635,20 @@ def test_the_thread_index_answers_alike_in_memory_and_in_a_file(tmp_path, monkey
     stats, skipped = outputs[0][3], outputs[0][2]
     assert stats["matched_by_subject_and_quote"] >= 1 and stats["matched_by_in_reply_to"] >= 5
     assert b'"reason":"duplicate_message"' in skipped and b'"reason":"broken_message"' in skipped
+
+
+def test_a_move_into_the_file_that_fails_leaves_no_file(tmp_path, monkeypatch):
+    """Moving the thread index into its file can fail (a full disk, Ctrl-C): the error stands, no file is left."""
+    import sqlite3
+    import tempfile
+
+    from ftcook.mail import store
+    from ftcook.mail.message import headers_only
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    mail = parse_mail("box:message 1", "Inbox", compose(BOB, ME, "Plan", "Plan?", msgid="a@x"))
+    index = store.MailIndex(memory_bytes=0)
+    monkeypatch.setattr(store, "_INSERT", "INSERT INTO nowhere VALUES (?, ?, ?, ?, ?, ?, ?)")
+    with pytest.raises(sqlite3.OperationalError), index:
+        index.add(0, store.stored(headers_only(mail), (0, 0)), False)
+    assert list(tmp_path.iterdir()) == []
