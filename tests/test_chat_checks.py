@@ -150,3 +150,18 @@ def test_parallel_scan_gives_the_same_result_in_order(tmp_path, monkeypatch):
     parallel = run_check(path, "gpt-4o-mini", jobs=2)
     assert parallel.to_dict() == serial.to_dict()
     assert finding(parallel, "duplicate_rows").count == 260
+
+
+def test_the_local_estimate_uses_the_backends_epochs_without_importing_it(tmp_path):
+    """The cost estimate for a local model takes the local backend's epochs rule (ftcook.check.stats.local_epochs,
+    which the backend imports), and checking a file does not import the backend (8 ms of every build and check)."""
+    import subprocess
+    import sys
+
+    from ftcook.runner.local.defaults import default_epochs
+
+    path = write_jsonl(tmp_path / "train.jsonl", [chat_example(i) for i in range(31)])
+    assert run_check(path, "local:default").to_dict()["cost"]["epochs"] == default_epochs(31) == 5
+    code = (f"import sys; from ftcook.check import run_check; run_check({str(path)!r}, 'local:default'); "
+            "print(sorted(m for m in sys.modules if m.startswith('ftcook.runner')))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"

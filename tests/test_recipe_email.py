@@ -652,3 +652,19 @@ def test_a_move_into_the_file_that_fails_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(sqlite3.OperationalError), index:
         index.add(0, store.stored(headers_only(mail), (0, 0)), False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_mail_is_parsed_with_compat32_and_the_modern_policy_is_not_loaded():
+    """The parsers and header-only messages use ``compat32`` (the stdlib's default), which is several times faster
+    than ``policy.default``; importing ``email.policy`` for it would load the modern header parser too, 30 ms of
+    every email build's start."""
+    import email.policy
+    import subprocess
+    import sys
+
+    from ftcook.mail import me, message
+
+    assert message._PARSER.parser.policy is message._HEADER_PARSER.parser.policy is email.policy.compat32
+    assert me._HEADERS.parser.policy is message.read_headers(b"From: a@x\n\n").policy is email.policy.compat32
+    code = "import sys, ftcook.cli, ftcook.recipes.email; print('email.policy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

@@ -10,6 +10,9 @@ from ..catalog import Model
 #: OpenAI's default epochs rule (cookbook notebook): aim at 3 epochs, at least 100 and at most 25,000 example-passes
 TARGET_EPOCHS, MIN_TARGET_EXAMPLES, MAX_TARGET_EXAMPLES = 3, 100, 25_000
 MIN_DEFAULT_EPOCHS, MAX_DEFAULT_EPOCHS = 1, 25
+#: the local backend's rule (``local_epochs``): a run sees about this many examples in all, 1 to ``MAX_LOCAL_EPOCHS``
+#: epochs (more overfit small sets: held-out loss rises after 2-5 epochs on 20-30 examples)
+EXAMPLES_SEEN, MAX_LOCAL_EPOCHS = 160, 5
 
 
 def quantile(values: list, q: float) -> float:
@@ -62,14 +65,22 @@ class Cost:
         return asdict(self)
 
 
+def local_epochs(n: int) -> int:
+    """The local backend's epochs for ``n`` training examples (here, so that the check's estimate does not import
+    the backend).
+
+    >>> local_epochs(31), local_epochs(568), local_epochs(5)
+    (5, 1, 5)
+    """
+    return max(1, min(MAX_LOCAL_EPOCHS, round(EXAMPLES_SEEN / max(n, 1))))
+
+
 def estimate_cost(model: Model, tokens, epochs: int | None = None) -> Cost:
     """What training on examples of these token counts charges (``usd`` is ``None`` when the price is unknown)."""
     billing = sum(min(model.max_tokens, t) for t in tokens)
     if epochs is not None:
         n_epochs = epochs
     elif model.provider == "local":  # the local backend's own rule, as 'ftcook train' will use it
-        from ..runner.local.defaults import default_epochs as local_epochs
-
         n_epochs = local_epochs(len(tokens)) if tokens else 0
     else:
         n_epochs = default_epochs(len(tokens))

@@ -6,14 +6,13 @@ from __future__ import annotations
 import fnmatch
 from collections import Counter, defaultdict
 from email.parser import BytesHeaderParser
-from email.policy import compat32
 from pathlib import Path
 
 from ..errors import UsageError
 from .message import _address, header
 from .sources import MailSource, discover, is_sent_folder, messages
 
-_HEADERS = BytesHeaderParser(policy=compat32)
+_HEADERS = BytesHeaderParser()  # compat32, the default (message.py says why)
 
 
 class Me:

@@ -16,13 +16,14 @@ from email import errors as email_errors
 from email.header import decode_header
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .clean import clean_body
 
-_PARSER = BytesParser(policy=compat32)
-_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+#: the ``compat32`` policy, the parsers' and ``Message``'s default (importing ``email.policy`` for it would load the
+#: modern policy's header parser as well: 30 ms of every build's start)
+_PARSER = BytesParser()
+_HEADER_PARSER = BytesHeaderParser()
 #: declared charsets read as the superset that mail clients really send
 CHARSET_ALIASES = {
     "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
@@ -259,7 +260,7 @@ def read_headers(head: bytes) -> Message:
     kept = _read_fields(head)
     if not kept:
         return _HEADER_PARSER.parsebytes(head)
-    msg = Message(policy=compat32)
+    msg = Message()  # compat32
     for one in kept:
         name, _, value = one.decode("ascii", "surrogateescape").partition(":")
         msg[name] = value.lstrip(" \t").rstrip("\r\n")

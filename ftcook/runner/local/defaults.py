@@ -1,22 +1,13 @@
 """The local backend's default settings for a dataset: epochs, learning rate, rank, batch, length, checkpointing.
-Light on purpose (no torch): ``ftcook check`` estimates a local run's epochs with the same rule."""
+Light on purpose (no torch). The epochs rule is ``ftcook.check.stats.local_epochs``, which the check's estimate
+uses too."""
 
 from __future__ import annotations
 
+from ...check.stats import local_epochs as default_epochs
 from ..base import TrainParams
 
 LONG_EXAMPLE = 512  # tokens: from here on CPU, activations dominate memory and checkpointing is on by default
-EXAMPLES_SEEN = 160  # examples a run sees in all, by default (epochs = this / examples, 1 to MAX_EPOCHS)
-MAX_EPOCHS = 5  # more overfit small sets: held-out loss rises after 2-5 epochs on 20-30 examples
-
-
-def default_epochs(n: int) -> int:
-    """The local backend's epochs for ``n`` training examples (``ftcook check`` estimates with the same rule).
-
-    >>> default_epochs(31), default_epochs(568), default_epochs(5)
-    (5, 1, 5)
-    """
-    return max(1, min(MAX_EPOCHS, round(EXAMPLES_SEEN / max(n, 1))))
 
 
 def defaults(n: int, params: TrainParams, where: str, longest: int = 0) -> dict:
