@@ -259,8 +259,9 @@ class Stages:
         if problem:
             self._skip(Skip(example.id, *problem, excerpt=example.completion or example.prompt))
             return []
-        if self.redactor is not None:  # the privacy gate (what the preparer found, perhaps in a helper), then the
-            example = self.recipe.redact(self.redactor.redact(example, item.found))  # recipe's own: a chat's names
+        if self.redactor is not None:
+            # the privacy gate, with what the preparer found (perhaps in a helper); then the recipe's own (chat: names)
+            example = self.recipe.redact(self.redactor.redact(example, item.found))
         pieces = self.budget.fit(example)
         self.ledger.split_parts += len(pieces) - 1
         kept = []

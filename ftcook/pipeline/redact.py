@@ -79,8 +79,7 @@ class Redactor:
         recipe) say where each part's phone numbers are from. ``found``: what ``find_all`` found in it, perhaps in
         another process (the build's helpers), else it is searched here."""
         texts = _texts(example)
-        found = tuple(self.find(text, addresses) if text else () for text, addresses in texts) if found is None \
-            else found
+        found = self.find_all(example) if found is None else found
         if not any(found):  # nothing to replace: only the numbers left are counted
             for text, _ in texts[:3]:
                 if text and _DIGITS.search(text):
